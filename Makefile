@@ -1,0 +1,95 @@
+# Spinup: `make run` serves the app on http://127.0.0.1:8000 ; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# The first Python 3.12+ found: python3.13, python3.12, python3, then pyenv's installs.
+PYTHON_CANDIDATES := python3.13 python3.12 python3 $(wildcard $(HOME)/.pyenv/versions/3.1[2-9]*/bin/python3)
+PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
+	if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then \
+	command -v $$p; break; fi; done)
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# PostgreSQL used by `make test` (and required when CI is set).
+TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/spinup
+
+.PHONY: help venv run test test-sqlite test-postgres system-deps bench lint format check-content clean
+
+help:
+	@echo "make run     set everything up and serve Spinup on http://$(HOST):$(PORT) (SQLite, demo accounts)"
+	@echo "make test    set up and run the whole suite (SQLite, then PostgreSQL)"
+	@echo "make bench   benchmarks (ratios against a baseline measured in the same run)"
+	@echo "make lint    ruff check and format check"
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@if [ -z "$(PYTHON)" ]; then echo "Spinup needs Python 3.12 or newer: install python3.12 or python3.13 (e.g. 'apt install python3.12' or 'pyenv install 3.12')." >&2; exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+# Local development: debug on, SQLite by default, the curriculum synced and demo accounts created.
+run: export DJANGO_DEBUG ?= true
+run: venv
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py sync_content
+	@echo "Demo accounts (debug only):"
+	@$(PY) manage.py create_demo_accounts
+	@echo "Serving Spinup on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) manage.py db_worker --queue-name '*' & \
+	$(PY) manage.py runserver $(HOST):$(PORT) & \
+	wait
+
+# Debian packages the suite drives: Chromium for the browser tests.
+system-deps:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			echo "Installing Debian's chromium for the browser tests"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "Browser tests need Debian's chromium (/usr/bin/chromium): sudo apt-get install chromium" >&2; fi; \
+	fi
+
+test: venv system-deps
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	DJANGO_DEBUG=false $(PY) manage.py sync_content --check --settings=config.settings_test
+	$(MAKE) --no-print-directory test-sqlite
+	$(MAKE) --no-print-directory test-postgres
+
+test-sqlite: venv
+	@echo "== Test suite on SQLite"
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: venv
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(TEST_POSTGRES_URL)'.replace('/spinup','/postgres'), connect_timeout=3).close()" 2>/dev/null; then \
+		echo "== Test suite on PostgreSQL ($(TEST_POSTGRES_URL))"; \
+		DATABASE_URL=$(TEST_POSTGRES_URL) $(PY) -m pytest $(PYTEST_ARGS); \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL), and CI needs it." >&2; exit 1; \
+	else \
+		echo "PostgreSQL is not reachable at $(TEST_POSTGRES_URL): the PostgreSQL run was left out (set TEST_POSTGRES_URL)."; \
+	fi
+
+bench: venv
+	$(PY) bench/run.py
+
+lint: venv
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: venv
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+check-content: venv
+	DJANGO_DEBUG=true $(PY) manage.py sync_content --check
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache

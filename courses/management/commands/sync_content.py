@@ -1,0 +1,31 @@
+"""Validate the curriculum in content/ and load it into the database."""
+
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from courses.content.loader import load_content
+from courses.services import content_sync
+
+
+class Command(BaseCommand):
+    help = "Validate content/ (reporting path:line: message) and upsert it by stable id. Writes nothing on error."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--check", action="store_true", help="validate only; write nothing")
+        parser.add_argument("--path", type=Path, default=None, help="content folder (default: settings.CONTENT_DIR)")
+
+    def handle(self, *args, check=False, path=None, **options):
+        root = Path(path or settings.CONTENT_DIR)
+        bundle = load_content(root, display_root=Path.cwd())
+        if bundle.errors:
+            for error in bundle.errors:
+                self.stderr.write(str(error))
+            raise CommandError(f"{len(bundle.errors)} problem(s) in {root}; nothing was written.")
+        counts = f"{len(bundle.modules)} modules, {len(bundle.lessons)} lessons, {len(bundle.glossary)} glossary terms"
+        if check:
+            self.stdout.write(self.style.SUCCESS(f"Content OK: {counts}."))
+            return
+        report = content_sync(bundle=bundle)
+        self.stdout.write(self.style.SUCCESS(f"Synced {counts}: {report.summary()}."))

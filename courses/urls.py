@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "courses"
+
+urlpatterns = [
+    path("courses/<slug:course_id>/", views.course_detail, name="course_detail"),
+    path("modules/<slug:module_id>/", views.module_detail, name="module_detail"),
+    # courses.content.markdown.lesson_url() builds the same path for links inside lessons.
+    path("lessons/<slug:lesson_id>/", views.lesson_detail, name="lesson_detail"),
+    path("lessons/<slug:lesson_id>/complete/", views.lesson_complete, name="lesson_complete"),
+    path("search/", views.search, name="search"),
+    path("glossary/", views.glossary, name="glossary"),
+    path("instructor/", views.instructor_overview, name="instructor_overview"),
+]
