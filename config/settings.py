@@ -131,10 +131,16 @@ STORAGES = {
 # Where the curriculum lives (content/README.md describes the format).
 CONTENT_DIR = Path(os.environ.get("SPINUP_CONTENT_DIR", BASE_DIR / "content"))
 
-EMAIL_BACKEND = os.environ.get(
-    "DJANGO_EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
-)
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "DJANGO_EMAIL_BACKEND",
+            "django.core.mail.backends.console.EmailBackend"
+            if DEBUG
+            else "django.core.mail.backends.smtp.EmailBackend",
+        )
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "Spinup <no-reply@spinup.local>")
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -302,30 +302,29 @@ class _Reader:
         if not body.strip():
             self.error(path, end + 1, "the lesson has no body")
             return
-        ok = True
         for number in md.find_h1(body):
             self.error(
                 path,
                 body_offset + number,
                 "no '#' headings in a lesson body: the title comes from front matter; use '##'",
             )
-            ok = False
         for number, tag in md.find_raw_html(body):
             self.error(
                 path, body_offset + number, f"raw HTML {tag} is not allowed (the sanitizer would drop it); use Markdown"
             )
-            ok = False
-        if None in (content_id, title, order, minutes, objectives, domains) or not ok:
+        if content_id is None:
             return
+        # A lesson with problems is still recorded (the bundle is refused anyway) so that links to it
+        # do not cascade into more errors.
         self.bundle.lessons.append(
             LessonSpec(
                 content_id=content_id,
                 module_id=module_id,
-                title=title,
-                position=order,
-                minutes=minutes,
-                objectives=objectives,
-                exam_domains=domains,
+                title=title or "",
+                position=order or 0,
+                minutes=minutes or 0,
+                objectives=objectives or [],
+                exam_domains=domains or [],
                 body_markdown=body,
                 path=self.rel(path),
                 line=data.line_of("id"),
@@ -406,7 +405,7 @@ class _Reader:
         orders = {}
         for lesson in bundle.lessons:
             first = orders.setdefault((lesson.module_id, lesson.position), lesson)
-            if first is not lesson:
+            if first is not lesson and lesson.position:
                 self.error(lesson.path, lesson.line, f"order {lesson.position} is already used by {first.path}")
         glossary_ids = {}
         glossary_lines = self.glossary_lines

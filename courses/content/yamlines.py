@@ -69,7 +69,11 @@ def load(text: str, *, line_offset: int = 0):
             return None
         return _convert(node, loader, line_offset)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # An unclosed quote or bracket is best placed where the construct began.
+        if exc.context_mark and (isinstance(exc, yaml.scanner.ScannerError) or "flow" in (exc.context or "")):
+            mark = exc.context_mark
+        else:
+            mark = exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         problem = exc.problem or exc.context or "bad YAML"
         raise ContentYAMLError(line, f"bad YAML: {problem}") from exc
