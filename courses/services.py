@@ -167,10 +167,11 @@ def lesson_record_view(*, user: AbstractBaseUser, lesson: Lesson) -> LessonProgr
     """Remember that a learner opened a lesson (drives "continue where you left off")."""
     now = timezone.now()
     progress, created = LessonProgress.objects.get_or_create(user=user, lesson=lesson, defaults={"last_viewed_at": now})
-    if not created:
+    if created:
+        course_enroll(user=user, course=lesson.module.course)
+    else:
         LessonProgress.objects.filter(pk=progress.pk).update(last_viewed_at=now)
         progress.last_viewed_at = now
-    course_enroll(user=user, course=lesson.module.course)
     return progress
 
 
