@@ -42,10 +42,7 @@ run: venv
 	@echo "Demo accounts (debug only):"
 	@$(PY) manage.py create_demo_accounts
 	@echo "Serving Spinup on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) manage.py db_worker --queue-name '*' & \
-	$(PY) manage.py runserver $(HOST):$(PORT) & \
-	wait
+	@$(PY) manage.py run_dev $(HOST):$(PORT)
 
 # Debian packages the suite drives: Chromium for the browser tests.
 system-deps:
