@@ -7,6 +7,7 @@ from courses import views as course_views
 urlpatterns = [
     path("", course_views.home, name="home"),
     path("", include("courses.urls")),
+    path("", include("quizzes.urls")),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -32,7 +32,7 @@ class SyncReport:
 
     def summary(self) -> str:
         parts = []
-        for kind in ("course", "module", "lesson", "glossary term"):
+        for kind in ("course", "module", "lesson", "question", "glossary term"):
             outcome_counts = {o: n for (k, o), n in self.counts.items() if k == kind}
             if outcome_counts:
                 inner = ", ".join(f"{n} {o}" for o, n in sorted(outcome_counts.items()))
@@ -134,6 +134,30 @@ def content_sync(*, bundle: ContentBundle) -> SyncReport:
             kind="lesson",
         )
     _retire(Lesson, keep=set(lessons), report=report, kind="lesson", now=now)
+
+    from quizzes.models import Question
+
+    existing_questions = {question.content_id: question for question in Question.objects.all()}
+    for question in bundle.questions:
+        _upsert(
+            Question,
+            content_id=question.content_id,
+            fields={
+                "module": modules[question.module_id],
+                "lesson": lessons[question.lesson_id],
+                "lesson_anchor": question.lesson_anchor,
+                "qtype": question.qtype,
+                "difficulty": question.difficulty,
+                "domains": question.domains,
+                "spec": question.spec,
+                "has_variants": question.has_variants,
+                "source_path": question.path,
+            },
+            existing=existing_questions,
+            report=report,
+            kind="question",
+        )
+    _retire(Question, keep={q.content_id for q in bundle.questions}, report=report, kind="question", now=now)
 
     existing_terms = {term.content_id: term for term in GlossaryTerm.objects.all()}
     for entry in bundle.glossary:

@@ -62,7 +62,10 @@ def home(request):
         return render(request, "courses/home_visitor.html", context)
     done = sum(m.done for m in modules)
     total = sum(m.lesson_count for m in modules)
+    from quizzes.services import review_counts
+
     context.update(
+        review=review_counts(request.user),
         done=done,
         total=total,
         percent=_percent(done, total),
@@ -91,7 +94,10 @@ def module_detail(request, module_id):
     module = get_object_or_404(Module.objects.published().select_related("course"), content_id=module_id)
     lessons = list(module.lessons.published().with_progress(request.user).order_by("position"))
     done = sum(1 for lesson in lessons if lesson.is_completed)
+    from quizzes.models import Question
+
     context = {
+        "question_count": Question.objects.published().filter(module=module).count(),
         "module": module,
         "lessons": lessons,
         "done": done,
@@ -110,8 +116,11 @@ def _lesson_context(request, lesson):
     )
     done = sum(1 for _, completed in siblings if completed)
     completed = next((c for pk, c in siblings if pk == lesson.pk), False)
+    from quizzes.models import Question
+
     return {
         "lesson": lesson,
+        "check_questions": min(Question.objects.published().filter(lesson=lesson).count(), 5),
         "is_completed": completed,
         "module_done": done,
         "module_total": len(siblings),

@@ -1,1 +1,158 @@
-"""Models arrive with this app's issue; the app is registered so its migrations have a home."""
+"""The question bank (synced from content/), each learner's FSRS cards and review log, and review sessions."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+from courses.models import ContentItem, Lesson, Module
+
+
+class Question(ContentItem):
+    class Type(models.TextChoices):
+        SINGLE = "single", "Single answer"
+        MULTIPLE = "multiple", "Multiple response"
+        NUMERIC = "numeric", "Numeric"
+        ORDERING = "ordering", "Ordering"
+        MATCHING = "matching", "Matching"
+
+    module = models.ForeignKey(Module, on_delete=models.PROTECT, related_name="questions")
+    lesson = models.ForeignKey(Lesson, on_delete=models.PROTECT, related_name="questions")
+    lesson_anchor = models.CharField(max_length=100, blank=True)
+    qtype = models.CharField(max_length=10, choices=Type.choices)
+    difficulty = models.PositiveSmallIntegerField()
+    domains = models.JSONField(default=list)
+    # The validated question (see quizzes/questions.py); variants are rendered from it with a seed.
+    spec = models.JSONField()
+    has_variants = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["module__position", "lesson__position", "difficulty", "pk"]
+
+    def __str__(self):
+        return self.content_id
+
+    @property
+    def lesson_url(self):
+        url = self.lesson.get_absolute_url()
+        return f"{url}#{self.lesson_anchor}" if self.lesson_anchor else url
+
+
+class StudySettings(models.Model):
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_settings")
+    desired_retention = models.FloatField(default=0.90, validators=[MinValueValidator(0.80), MaxValueValidator(0.97)])
+    new_per_day = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+
+    def __str__(self):
+        return f"Study settings of {self.user}"
+
+
+class CardQuerySet(models.QuerySet):
+    def due(self, user, now):
+        """Cards this user has reviewed before and that are due now: the daily queue, soonest first."""
+        return self.filter(user=user, due__lte=now, last_review__isnull=False).order_by("due")
+
+    def new(self, user):
+        """Cards in the deck never reviewed yet, in course order."""
+        return self.filter(user=user, last_review__isnull=True).order_by(
+            "question__module__position", "question__lesson__position", "question__difficulty", "pk"
+        )
+
+
+class Card(models.Model):
+    """One FSRS card per (learner, question). Mirrors fsrs.Card, plus the showing in progress."""
+
+    class State(models.IntegerChoices):
+        LEARNING = 1
+        REVIEW = 2
+        RELEARNING = 3
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cards")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="cards")
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.LEARNING)
+    step = models.PositiveSmallIntegerField(null=True, default=0)
+    stability = models.FloatField(null=True)
+    difficulty = models.FloatField(null=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True)
+    reps = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    # The showing in progress: answering needs this token, so a second submit cannot record a second review.
+    presentation = models.UUIDField(null=True, blank=True)
+    variant_seed = models.PositiveIntegerField(null=True, blank=True)
+    presented_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    objects = CardQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "question"], name="unique_card")]
+        indexes = [models.Index(fields=["user", "due"], name="card_due_idx")]
+
+    def __str__(self):
+        return f"{self.user} / {self.question_id}"
+
+
+class ReviewLog(models.Model):
+    class Mode(models.TextChoices):
+        REVIEW = "review", "Daily review"
+        PRACTICE = "practice", "Practice"
+        LESSON = "lesson", "Lesson check"
+
+    NEW = 0  # state_before for a card's first review
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="logs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_logs")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_logs")
+    presentation = models.UUIDField(unique=True, default=uuid.uuid4)
+    rating = models.PositiveSmallIntegerField()
+    correct = models.BooleanField()
+    attempts = models.PositiveSmallIntegerField(default=1)
+    duration_ms = models.PositiveIntegerField()
+    reviewed_at = models.DateTimeField()
+    variant_seed = models.PositiveIntegerField()
+    answer = models.JSONField(default=dict)
+    state_before = models.PositiveSmallIntegerField()
+    retrievability_before = models.FloatField(null=True)
+    due_after = models.DateTimeField()
+    mode = models.CharField(max_length=10, choices=Mode.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "reviewed_at"], name="log_user_time_idx")]
+
+    def __str__(self):
+        return f"{self.user} rated {self.rating} on {self.question_id}"
+
+
+class ReviewSession(models.Model):
+    """A run of questions: the daily review, a module practice, or a lesson check."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_sessions")
+    mode = models.CharField(max_length=10, choices=ReviewLog.Mode.choices)
+    module = models.ForeignKey(Module, null=True, blank=True, on_delete=models.SET_NULL)
+    lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL)
+    queue = models.JSONField(default=list)  # question pks, in order
+    answered = models.JSONField(default=list)  # question pks answered in this session
+    correct_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"{self.get_mode_display()} of {self.user}"
+
+    def get_absolute_url(self):
+        return reverse("quizzes:session", args=[self.pk])
+
+    @property
+    def remaining(self):
+        done = set(self.answered)
+        return [pk for pk in self.queue if pk not in done]
+
+    @property
+    def percent(self):
+        return round(100 * len(self.answered) / len(self.queue)) if self.queue else 100

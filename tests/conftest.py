@@ -57,8 +57,96 @@ Some words here.{extra}
 """
 
 
+QUESTIONS = """\
+- id: alpha-single
+  type: single
+  lesson: alpha-one#first-section
+  domains: [clf-c02/d3]
+  difficulty: 1
+  prompt: Which one is right?
+  options:
+    - text: The right one
+      correct: true
+      feedback: Yes.
+    - text: A wrong one
+      feedback: No, because.
+    - text: Another wrong one
+      feedback: No, since.
+  explanation: Because it is.
+- id: alpha-multiple
+  type: multiple
+  lesson: alpha-one
+  domains: [dva-c02/d1]
+  difficulty: 2
+  choose: 2
+  prompt: Pick two.
+  options:
+    - {text: Right A, correct: true, feedback: Yes A.}
+    - {text: Right B, correct: true, feedback: Yes B.}
+    - {text: Wrong C, feedback: No C.}
+    - {text: Wrong D, feedback: No D.}
+  explanation: A and B.
+- id: alpha-bill
+  type: numeric
+  lesson: alpha-two
+  domains: [clf-c02/d4]
+  difficulty: 2
+  params:
+    requests: {choice: [2000000, 5000000, 12000000]}
+    price: {range: [10, 30], step: 5}
+  let:
+    millions: "requests / 1000000"
+  prompt: "{{ fmt(requests) }} requests at ${{ price }} per million cost how much?"
+  answer: "millions * price"
+  tolerance: 0.01
+  unit: USD
+  bounds: [0, 1000]
+  mistakes:
+    - answer: "requests * price"
+      feedback: Per million, not per request.
+  explanation: "{{ fmt(millions) }} million x {{ price }} = {{ money(millions * price) }}."
+- id: alpha-order
+  type: ordering
+  lesson: alpha-two
+  domains: [dva-c02/d3]
+  difficulty: 1
+  prompt: Put the steps in order.
+  items:
+    - text: First step
+    - text: Second step
+      feedback: It needs the first.
+    - text: Third step
+  explanation: One, two, three.
+- id: alpha-match
+  type: matching
+  lesson: alpha-two
+  domains: [clf-c02/d3]
+  difficulty: 1
+  prompt: Match each to its service.
+  pairs:
+    - {left: Containers without servers, right: Fargate}
+    - {left: Functions, right: Lambda}
+    - {left: Simple servers, right: Lightsail}
+  distractors: [Batch]
+  explanation: As taught.
+- id: alpha-pick
+  type: single
+  lesson: alpha-one
+  domains: [clf-c02/d3]
+  difficulty: 3
+  params:
+    need: {choice: [1, 2, 4]}
+  prompt: Which plan has at least {{ need }} GB of RAM and costs least?
+  options:
+    - {text: 1 GB plan, correct_when: "need <= 1", feedback: "1 GB."}
+    - {text: 2 GB plan, correct_when: "need == 2", feedback: "2 GB."}
+    - {text: 4 GB plan, correct_when: "need == 4", feedback: "4 GB."}
+  explanation: The smallest plan with {{ need }} GB.
+"""
+
+
 def write_minimal_content(root: Path) -> Path:
-    """A small valid content tree: one course, two modules, three lessons, one glossary entry."""
+    """A small valid content tree: one course, two modules, three lessons, six questions, one glossary entry."""
     (root / "modules" / "alpha" / "lessons").mkdir(parents=True)
     (root / "modules" / "beta" / "lessons").mkdir(parents=True)
     (root / "course.yaml").write_text(
@@ -77,6 +165,8 @@ def write_minimal_content(root: Path) -> Path:
         (root / "modules" / module / "lessons" / name).write_text(
             MINIMAL_LESSON.format(id=lesson_id, title=title, order=order, extra=extra)
         )
+    (root / "modules" / "alpha" / "questions").mkdir()
+    (root / "modules" / "alpha" / "questions" / "basics.yaml").write_text(QUESTIONS)
     (root / "glossary.yaml").write_text(
         "- id: widget\n  term: Widget\n  module: beta\n  definition: A thing.\n  lessons: [beta-one]\n"
     )

@@ -92,6 +92,7 @@ class ContentBundle:
     modules: list = field(default_factory=list)
     lessons: list = field(default_factory=list)
     glossary: list = field(default_factory=list)
+    questions: list = field(default_factory=list)
     errors: list = field(default_factory=list)
 
     @property
@@ -261,6 +262,15 @@ class _Reader:
                 self.read_lesson(lesson_path, module_id)
             elif not lesson_path.name.startswith("."):
                 self.error(lesson_path, 1, "unexpected file in lessons/ (lessons are .md files)")
+        questions_dir = folder / "questions"
+        if questions_dir.is_dir():
+            from quizzes.questions import read_question_file
+
+            for question_path in sorted(questions_dir.iterdir()):
+                if question_path.is_file() and question_path.suffix in (".yaml", ".yml"):
+                    self.bundle.questions += read_question_file(self, question_path, module_id, EXAM_DOMAINS)
+                elif not question_path.name.startswith("."):
+                    self.error(question_path, 1, "unexpected file in questions/ (question files are .yaml lists)")
 
     def read_lesson(self, path: Path, module_id: str):
         text = self.read_text(path)
@@ -428,6 +438,21 @@ class _Reader:
                         lines.get("lessons", entry.line),
                         f"link to a lesson that does not exist: '{lesson_id}'",
                     )
+        question_ids = {}
+        for question in bundle.questions:
+            first = question_ids.setdefault(question.content_id, question)
+            if first is not question:
+                self.error(question.path, question.line, f"duplicate question id '{question.content_id}' (first used in {first.path}:{first.line})")
+            target = lessons_by_id.get(question.lesson_id)
+            if target is None:
+                self.error(question.path, question.lesson_line, f"link to a lesson that does not exist: '{question.lesson_id}'")
+            elif question.lesson_anchor and question.lesson_anchor not in target.rendered.anchors:
+                self.error(
+                    question.path,
+                    question.lesson_line,
+                    f"link to a section that does not exist: '{question.lesson_id}#{question.lesson_anchor}' "
+                    f"(sections: {', '.join(sorted(target.rendered.anchors))})",
+                )
         for lesson in bundle.lessons:
             for number, target in md.find_links(lesson.body_markdown):
                 problem = self.check_link(target, lesson, lessons_by_id, glossary_ids)

@@ -74,20 +74,25 @@ def test_removed_lesson_is_retired_with_its_history_and_restored_when_back(conte
     path = content_dir / "modules/alpha/lessons/02-two.md"
     text = path.read_text()
     path.unlink()
+    questions = content_dir / "modules/alpha/questions/basics.yaml"
+    questions_text = questions.read_text()
+    questions.unlink()
     (content_dir / "modules/alpha/lessons/01-one.md").write_text(
         (content_dir / "modules/alpha/lessons/01-one.md")
         .read_text()
         .replace("\n\nSee [two](lesson:alpha-two#first-section).", "")
     )
     out = sync(content_dir)
-    assert "1 retired" in out
+    assert "lessons: 1 retired" in out
+    assert "questions: 6 retired" in out
     lesson.refresh_from_db()
     assert lesson.retired_at is not None
     assert not Lesson.objects.published().filter(pk=lesson.pk).exists()
     assert LessonProgress.objects.filter(user=user, lesson=lesson).exists()
     path.write_text(text)
+    questions.write_text(questions_text)
     out = sync(content_dir)
-    assert "1 restored" in out
+    assert "lessons: 1 restored" in out
     lesson.refresh_from_db()
     assert lesson.retired_at is None
 

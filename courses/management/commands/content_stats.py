@@ -24,7 +24,7 @@ class Command(BaseCommand):
             {
                 "slug": module.content_id,
                 "lessons": sum(1 for lesson in bundle.lessons if lesson.module_id == module.content_id),
-                "questions": 0,
+                "questions": sum(1 for question in bundle.questions if question.module_id == module.content_id),
                 "labs": 0,
             }
             for module in bundle.modules

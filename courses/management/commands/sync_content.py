@@ -23,7 +23,11 @@ class Command(BaseCommand):
             for error in bundle.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(bundle.errors)} problem(s) in {root}; nothing was written.")
-        counts = f"{len(bundle.modules)} modules, {len(bundle.lessons)} lessons, {len(bundle.glossary)} glossary terms"
+        variants = sum(1 for q in bundle.questions if q.has_variants)
+        counts = (
+            f"{len(bundle.modules)} modules, {len(bundle.lessons)} lessons, {len(bundle.questions)} questions "
+            f"({variants} with variants, each rendered 50 times), {len(bundle.glossary)} glossary terms"
+        )
         if check:
             self.stdout.write(self.style.SUCCESS(f"Content OK: {counts}."))
             return

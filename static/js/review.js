@@ -1,0 +1,33 @@
+// Keyboard use for reviews: digits pick options, Enter checks the answer, N goes to the next question.
+(function () {
+  "use strict";
+  function isTyping(el) {
+    return el.matches("input[type=text], input[type=number], input:not([type]), textarea, select");
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    var target = event.target;
+    var form = document.getElementById("answer-form");
+    if (form && /^[1-9]$/.test(event.key) && !isTyping(target)) {
+      var option = form.querySelectorAll("input[name=choice]")[Number(event.key) - 1];
+      if (option) {
+        option.checked = option.type === "radio" ? true : !option.checked;
+        option.focus();
+        event.preventDefault();
+      }
+    } else if (form && event.key === "Enter" && !target.matches("button, a, textarea")) {
+      event.preventDefault();
+      form.requestSubmit(document.getElementById("submit-answer"));
+    } else if ((event.key === "n" || event.key === "N") && !isTyping(target)) {
+      var next = document.getElementById("next-link");
+      if (next) {
+        event.preventDefault();
+        next.click();
+      }
+    }
+  });
+  document.body.addEventListener("htmx:afterSwap", function () {
+    var first = document.querySelector("#review-area input:not([type=hidden]), #review-area select, #next-link");
+    if (first) first.focus();
+  });
+})();
