@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
@@ -82,8 +83,11 @@ def deck_add_module(*, user, module) -> int:
 
 
 def new_cards_introduced_today(user, now) -> int:
+    """New cards the daily review has shown today (lesson checks and practice are the learner's own choice)."""
     start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return ReviewLog.objects.filter(user=user, reviewed_at__gte=start, state_before=ReviewLog.NEW).count()
+    return ReviewLog.objects.filter(
+        user=user, reviewed_at__gte=start, state_before=ReviewLog.NEW, mode=ReviewLog.Mode.REVIEW
+    ).count()
 
 
 def session_start_daily(*, user, now=None) -> ReviewSession:
@@ -289,12 +293,20 @@ def next_due(user, now=None):
 
 
 def review_counts(user, now=None) -> dict:
+    """Due, new (within today's allowance), deck size and due-by-tomorrow, in one aggregate query."""
     now = now or timezone.now()
     settings = study_settings_for(user)
     allowance = max(settings.new_per_day - new_cards_introduced_today(user, now), 0)
+    live = Q(question__retired_at__isnull=True)
+    counts = Card.objects.filter(user=user).aggregate(
+        n_due=Count("pk", filter=live & Q(due__lte=now, last_review__isnull=False)),
+        n_new=Count("pk", filter=live & Q(last_review__isnull=True)),
+        n_deck=Count("pk"),
+        n_tomorrow=Count("pk", filter=Q(due__lte=now + timedelta(days=1))),
+    )
     return {
-        "due": Card.objects.due(user, now).filter(question__retired_at__isnull=True).count(),
-        "new": min(Card.objects.new(user).filter(question__retired_at__isnull=True).count(), allowance),
-        "deck": Card.objects.filter(user=user).count(),
-        "tomorrow": Card.objects.filter(user=user, due__lte=now + timedelta(days=1)).count(),
+        "due": counts["n_due"],
+        "new": min(counts["n_new"], allowance),
+        "deck": counts["n_deck"],
+        "tomorrow": counts["n_tomorrow"],
     }
