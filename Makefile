@@ -76,6 +76,9 @@ test-postgres: venv
 
 bench: venv
 	$(PY) bench/run.py
+	@if $(PY) -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.replace('/spinup','/postgres'), connect_timeout=3).close()" 2>/dev/null; then \
+		BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-$(subst /spinup,/spinup_bench,$(TEST_POSTGRES_URL))} $(PY) bench/review_bench.py; \
+	else echo "PostgreSQL is not reachable: the review-at-scale benchmark needs it (set TEST_POSTGRES_URL)."; fi
 
 lint: venv
 	$(PY) -m ruff check .

@@ -204,8 +204,10 @@ def _validate(entry, reader, path, module_id, domains_known):
         raise _ProblemError(entry.line_of("difficulty"), "'difficulty' must be 1, 2 or 3")
 
     known: set = set()
-    spec = {"type": qtype, "params": _params(entry, known)}
-    spec["let"] = _lets(entry, known)
+    # Lists of [name, value] pairs, not mappings: PostgreSQL's jsonb does not keep key order, and both the
+    # order params are drawn in (reproducibility) and the order lets are evaluated in matter.
+    spec = {"type": qtype, "params": list(_params(entry, known).items())}
+    spec["let"] = list(_lets(entry, known).items())
     spec["prompt"] = _text(entry, "prompt")
     spec["explanation"] = _text(entry, "explanation")
     _check_placeholders(spec["prompt"], known, entry.line_of("prompt"), "prompt")

@@ -147,7 +147,7 @@ def card_present(*, session: ReviewSession, now=None) -> Showing | None:
     if not remaining:
         return None
     now = now or timezone.now()
-    question = Question.objects.get(pk=remaining[0])
+    question = Question.objects.select_related("module", "lesson").get(pk=remaining[0])
     card, _ = Card.objects.select_for_update().get_or_create(
         user=session.user, question=question, defaults={"due": now}
     )
@@ -168,16 +168,17 @@ class Outcome:
     log: ReviewLog | None = None
     retry: bool = False  # wrong at the first attempt: the learner may try once more
     replayed: bool = False  # this showing was already answered (double submit, back button, second tab)
+    session: ReviewSession | None = None
 
 
 class StaleShowing(Exception):  # noqa: N818
     """The answer belongs to no showing of this learner."""
 
 
-def _replay(log: ReviewLog) -> Outcome:
+def _replay(log: ReviewLog, session: ReviewSession) -> Outcome:
     variant = variants.render_variant(log.question.spec, log.variant_seed)
     grade = variants.grade(variant, log.answer) if log.answer else None
-    return Outcome(log.question, variant, grade, log=log, replayed=True)
+    return Outcome(log.question, variant, grade, log=log, replayed=True, session=session)
 
 
 @transaction.atomic
@@ -188,17 +189,30 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
     for a token that is neither in progress nor answered by this learner.
     """
     now = now or timezone.now()
+    # Lock the session row too, so two answers in one session cannot lose each other's progress.
+    locked = (
+        ReviewSession.objects.select_for_update().only("answered", "correct_count", "finished_at").get(pk=session.pk)
+    )
+    session.answered, session.correct_count, session.finished_at = (
+        locked.answered,
+        locked.correct_count,
+        locked.finished_at,
+    )
     card = (
-        Card.objects.select_for_update()
-        .select_related("question")
+        Card.objects.select_for_update(of=("self",))
+        .select_related("question__module", "question__lesson")
         .filter(user=session.user, presentation=presentation)
         .first()
     )
     if card is None:
-        log = ReviewLog.objects.select_related("question").filter(user=session.user, presentation=presentation).first()
+        log = (
+            ReviewLog.objects.select_related("question__module", "question__lesson")
+            .filter(user=session.user, presentation=presentation)
+            .first()
+        )
         if log is None:
             raise StaleShowing(presentation)
-        return _replay(log)
+        return _replay(log, session)
     question = card.question
     if question.pk not in session.queue:
         raise StaleShowing(presentation)
@@ -212,7 +226,7 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
         if not correct and card.attempts == 0:
             card.attempts = 1
             card.save(update_fields=["attempts"])
-            return Outcome(question, variant, grade, retry=True)
+            return Outcome(question, variant, grade, retry=True, session=session)
 
     attempts = card.attempts + 1
     seconds = max((now - card.presented_at).total_seconds(), 0)
@@ -263,7 +277,7 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
         if not session.remaining:
             session.finished_at = now
         session.save(update_fields=["answered", "correct_count", "finished_at"])
-    return Outcome(question, variant, grade, log=log)
+    return Outcome(question, variant, grade, log=log, session=session)
 
 
 def _answer_data(data) -> dict:

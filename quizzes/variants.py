@@ -5,6 +5,7 @@ deterministic: the same seed gives the same parameters, option order and answer.
 returned Variant on the server; templates only ever get `variant.public`.
 """
 
+import functools
 import math
 import random
 import re
@@ -38,7 +39,13 @@ def _markdown() -> markdown.Markdown:
 
 
 def to_html(text: str, *, inline: bool = False) -> str:
-    html = sanitize(_markdown().convert(text or ""))
+    return _to_html(text or "", inline)
+
+
+@functools.lru_cache(maxsize=8192)
+def _to_html(text: str, inline: bool) -> str:
+    """Markdown to sanitized HTML; memoized, since most fragments recur across learners and showings."""
+    html = sanitize(_markdown().convert(text))
     if inline and html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]
     return html
@@ -58,7 +65,7 @@ def draw_params(spec: dict, seed: int) -> dict:
     """The parameter values (and derived lets) of one variant."""
     rng = random.Random(seed)
     env = {}
-    for name, rule in spec.get("params", {}).items():
+    for name, rule in spec.get("params", []):
         if "choice" in rule:
             env[name] = rng.choice(rule["choice"])
         else:
@@ -67,7 +74,7 @@ def draw_params(spec: dict, seed: int) -> dict:
             count = math.floor((high - low) / step + 1e-9) + 1
             value = low + step * rng.randrange(count)
             env[name] = int(value) if all(isinstance(v, int) for v in (low, high, step)) else round(value, 10)
-    for name, source in spec.get("let", {}).items():
+    for name, source in spec.get("let", []):
         env[name] = expressions.evaluate(source, env)
     return env
 

@@ -21,7 +21,9 @@ from .models import Card, Question, ReviewSession
 
 
 def _session_for(request, session_id) -> ReviewSession:
-    return get_object_or_404(ReviewSession, pk=session_id, user=request.user)
+    session = get_object_or_404(ReviewSession, pk=session_id, user=request.user)
+    session.user = request.user  # already loaded: spare the query
+    return session
 
 
 @require_GET
@@ -127,7 +129,7 @@ def session_answer(request, session_id):
         return _render_current(request, session, partial=bool(request.htmx))
     if outcome.retry:
         return _render_current(request, session, partial=bool(request.htmx), retry=True)
-    session.refresh_from_db()
+    session = outcome.session
     context = {
         "session": session,
         "question": outcome.question,

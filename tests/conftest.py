@@ -96,8 +96,9 @@ QUESTIONS = """\
     price: {range: [10, 30], step: 5}
   let:
     millions: "requests / 1000000"
+    cost: "millions * price"
   prompt: "{{ fmt(requests) }} requests at ${{ price }} per million cost how much?"
-  answer: "millions * price"
+  answer: "cost"
   tolerance: 0.01
   unit: USD
   bounds: [0, 1000]

@@ -122,3 +122,23 @@ def test_parse_number(raw, value):
 def test_parse_number_refuses(raw):
     with pytest.raises(AnswerInvalid):
         parse_number(raw)
+
+
+@pytest.mark.django_db
+def test_variants_survive_the_database_round_trip(quiz_content):
+    """jsonb (PostgreSQL) reorders object keys: params and lets must keep their order through storage."""
+    from quizzes.models import Question
+
+    stored = Question.objects.get(content_id="alpha-bill").spec
+    assert [name for name, _ in stored["let"]] == ["millions", "cost"]
+    assert [name for name, _ in stored["params"]] == ["requests", "price"]
+    bundle_spec = load_content_spec(quiz_content["alpha-bill"].source_path)
+    for seed in range(20):
+        assert render_variant(stored, seed).answer == render_variant(bundle_spec, seed).answer
+
+
+def load_content_spec(source_path):
+    from pathlib import Path
+
+    root = Path(source_path).parents[3]
+    return next(q.spec for q in load_content(root).questions if q.content_id == "alpha-bill")
