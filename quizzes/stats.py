@@ -20,7 +20,7 @@ RETENTION_WINDOW_DAYS = 30
 def _forecast(user, now):
     today = now.date()
     rows = (
-        Card.objects.filter(user=user, due__lt=now + timedelta(days=FORECAST_DAYS))
+        Card.objects.filter(user=user, last_review__isnull=False, due__lt=now + timedelta(days=FORECAST_DAYS))
         .annotate(day=TruncDate("due"))
         .values("day")
         .annotate(n=Count("pk"))
@@ -33,7 +33,7 @@ def _forecast(user, now):
     bars = []
     for i, day in enumerate(days):
         height = round(100 * counts[day] / peak)
-        bars.append({"x": i * 10, "y": 110 - height, "height": height, "count": counts[day], "day": day})
+        bars.append({"x": i * 20, "y": 110 - height, "height": height, "count": counts[day], "day": day})
     return {"bars": bars, "total": sum(counts[d] for d in days), "peak": peak}
 
 
