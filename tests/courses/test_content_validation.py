@@ -103,3 +103,43 @@ def test_check_reports_all_problems_at_once(content_dir):
     edit(content_dir, BETA_ONE, "Some words here.", "<b>bold</b>")
     with pytest.raises(CommandError, match="2 problem"):
         run_sync(content_dir, "--check")
+
+
+QUESTIONS_FILE = "modules/alpha/questions/basics.yaml"
+
+
+def line_of(root, rel, needle, nth=1):
+    lines = (root / rel).read_text().splitlines()
+    found = [number for number, line in enumerate(lines, start=1) if needle in line]
+    return found[nth - 1]
+
+
+QUESTION_CASES = [
+    ("unknown type", "type: single\n  lesson: alpha-one#first", "type: essay\n  lesson: alpha-one#first", "type: essay", "'type' must be one of"),
+    ("missing section", "lesson: alpha-one#first-section", "lesson: alpha-one#nowhere", "lesson: alpha-one#nowhere",
+     "link to a section that does not exist: 'alpha-one#nowhere'"),
+    ("two correct in a single", "      feedback: No, because.", "      correct: true\n      feedback: No, because.", "  options:",
+     "2 correct option(s); needs exactly 1"),
+    ("unsafe expression", 'answer: "cost"', "answer: \"__import__('os')\"", "answer: \"__import__", "only these functions may be called"),
+    ("answer outside bounds", "bounds: [0, 1000]", "bounds: [0, 10]", 'answer: "cost"', "outside bounds [0, 10]"),
+    ("rule picks two", 'correct_when: "need == 2"', 'correct_when: "need >= 2"', "need >= 2", "correct option(s) (variant seed"),
+    ("unknown name", 'millions: "requests / 1000000"', 'millions: "requets / 1000000"', "millions:", "unknown name(s): requets"),
+    ("all of the above", "- text: Another wrong one", "- text: All of the above", "All of the above", "no 'all of the above'"),
+    ("missing feedback", "      feedback: No, since.\n", "", "- text: Another wrong one", "missing key 'feedback'"),
+]  # fmt: skip
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "old", "new", "needle", "message"), QUESTION_CASES, ids=[c[0] for c in QUESTION_CASES])
+def test_malformed_questions_name_file_and_line(content_dir, name, old, new, needle, message):
+    edit(content_dir, QUESTIONS_FILE, old, new)
+    line = line_of(content_dir, QUESTIONS_FILE, needle)
+    if name == "rule picks two":  # reported at the options of that question
+        line = next(n for n in range(line, 0, -1) if (content_dir / QUESTIONS_FILE).read_text().splitlines()[n - 1] == "  options:")
+    err = io.StringIO()
+    with pytest.raises(CommandError, match="nothing was written"):
+        call_command("sync_content", "--path", str(content_dir), stderr=err, stdout=io.StringIO())
+    expected_prefix = f"{content_dir / QUESTIONS_FILE}:{line}: "
+    reported = err.getvalue().splitlines()
+    assert any(row.startswith(expected_prefix) and message in row for row in reported), (expected_prefix, reported)
+    assert Lesson.objects.count() == 0
