@@ -26,6 +26,8 @@
       }
     }
   });
+  // Lets tests (and styles) know the keys are live.
+  document.documentElement.dataset.reviewKeys = "on";
   document.body.addEventListener("htmx:afterSwap", function () {
     var first = document.querySelector("#review-area input:not([type=hidden]), #review-area select, #next-link");
     if (first) first.focus();

@@ -14,6 +14,7 @@ pytestmark = pytest.mark.browser
 def answer_with_keyboard(page):
     """Answer the question on screen using only keys, as the review page teaches (digits, Enter, Tab)."""
     form = page.locator("#answer-form")
+    expect(form.locator("[autofocus]").first).to_be_focused()  # the swap has settled and focus is in the form
     if form.locator("input[type=radio]").count():
         page.keyboard.press("1")
     elif form.locator("input[type=checkbox]").count():
@@ -37,6 +38,7 @@ def answer_with_keyboard(page):
 
 def review_until_done(page, limit=20):
     answered = 0
+    expect(page.locator("html[data-review-keys=on]")).to_have_count(1)  # review.js has loaded
     while not page.locator("#session-done").count():
         expect(page.locator("#answer-form")).to_be_visible()
         answer_with_keyboard(page)

@@ -130,12 +130,18 @@ QUESTION_CASES = [
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("name", "old", "new", "needle", "message"), QUESTION_CASES, ids=[c[0] for c in QUESTION_CASES])
+@pytest.mark.parametrize(
+    ("name", "old", "new", "needle", "message"), QUESTION_CASES, ids=[c[0] for c in QUESTION_CASES]
+)
 def test_malformed_questions_name_file_and_line(content_dir, name, old, new, needle, message):
     edit(content_dir, QUESTIONS_FILE, old, new)
     line = line_of(content_dir, QUESTIONS_FILE, needle)
     if name == "rule picks two":  # reported at the options of that question
-        line = next(n for n in range(line, 0, -1) if (content_dir / QUESTIONS_FILE).read_text().splitlines()[n - 1] == "  options:")
+        line = next(
+            n
+            for n in range(line, 0, -1)
+            if (content_dir / QUESTIONS_FILE).read_text().splitlines()[n - 1] == "  options:"
+        )
     err = io.StringIO()
     with pytest.raises(CommandError, match="nothing was written"):
         call_command("sync_content", "--path", str(content_dir), stderr=err, stdout=io.StringIO())
