@@ -34,6 +34,17 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+# The bubblewrap lab runtime: a venv with the pinned lab packages, bound read-only into each sandbox.
+RUNTIME := .runtime/venv
+RUNTIME_STAMP := $(RUNTIME)/.installed
+$(RUNTIME_STAMP): labs/runtime/requirements.txt | $(STAMP)
+	@test -x $(RUNTIME)/bin/python3 || $(PYTHON) -m venv $(RUNTIME)
+	$(RUNTIME)/bin/python3 -m pip install --quiet --disable-pip-version-check -r labs/runtime/requirements.txt
+	@chmod -R a+rX .runtime
+	@touch $(RUNTIME_STAMP)
+
+runtime: $(RUNTIME_STAMP)
+
 # Local development: debug on, SQLite by default, the curriculum synced and demo accounts created.
 run: export DJANGO_DEBUG ?= true
 run: venv

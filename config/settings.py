@@ -181,3 +181,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Lab sandboxes (labs/sandbox): auto = Docker when its engine answers, else bubblewrap.
+LAB_SANDBOX = os.environ.get("SPINUP_SANDBOX", "auto")
+LAB_RUNTIME_DIR = Path(os.environ.get("SPINUP_LAB_RUNTIME", BASE_DIR / ".runtime" / "venv"))
+LAB_DOCKER_IMAGE = os.environ.get("SPINUP_LAB_IMAGE", "spinup-lab-runtime:1")

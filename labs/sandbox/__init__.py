@@ -1,0 +1,36 @@
+"""Sandboxes for student code: `run(files, command, limits, backend=...)`. Never run student code elsewhere."""
+
+from django.conf import settings
+
+from . import bwrap, docker
+from .base import CAPS, DEFAULTS, Limits, RunResult, SandboxError, SandboxUnavailable, check_files
+
+BACKENDS = {"docker": docker, "bwrap": bwrap}
+
+__all__ = ["CAPS", "DEFAULTS", "Limits", "RunResult", "SandboxError", "SandboxUnavailable", "check_files", "resolve", "run", "status"]
+
+
+def status() -> dict[str, tuple[bool, str]]:
+    return {name: module.available() for name, module in BACKENDS.items()}
+
+
+def resolve(name: str | None = None) -> str:
+    """The backend to use: the one asked for, or with `auto` Docker when its engine answers, else bubblewrap."""
+    name = name or settings.LAB_SANDBOX
+    if name == "auto":
+        for candidate in ("docker", "bwrap"):
+            if BACKENDS[candidate].available()[0]:
+                return candidate
+        reasons = "; ".join(f"{n}: {why}" for n, (ok, why) in status().items())
+        raise SandboxUnavailable(f"no sandbox is available here ({reasons})")
+    if name not in BACKENDS:
+        raise SandboxUnavailable(f"unknown sandbox backend '{name}'")
+    ok, why = BACKENDS[name].available()
+    if not ok:
+        raise SandboxUnavailable(f"{name}: {why}")
+    return name
+
+
+def run(files: dict[str, bytes], command: list[str], limits: Limits | None = None, *, backend: str | None = None) -> RunResult:
+    name = resolve(backend)
+    return BACKENDS[name].run(files, command, limits or Limits())
