@@ -7,7 +7,18 @@ from .base import CAPS, DEFAULTS, Limits, RunResult, SandboxError, SandboxUnavai
 
 BACKENDS = {"docker": docker, "bwrap": bwrap}
 
-__all__ = ["CAPS", "DEFAULTS", "Limits", "RunResult", "SandboxError", "SandboxUnavailable", "check_files", "resolve", "run", "status"]
+__all__ = [
+    "CAPS",
+    "DEFAULTS",
+    "Limits",
+    "RunResult",
+    "SandboxError",
+    "SandboxUnavailable",
+    "check_files",
+    "resolve",
+    "run",
+    "status",
+]
 
 
 def status() -> dict[str, tuple[bool, str]]:
@@ -31,6 +42,8 @@ def resolve(name: str | None = None) -> str:
     return name
 
 
-def run(files: dict[str, bytes], command: list[str], limits: Limits | None = None, *, backend: str | None = None) -> RunResult:
+def run(
+    files: dict[str, bytes], command: list[str], limits: Limits | None = None, *, backend: str | None = None
+) -> RunResult:
     name = resolve(backend)
     return BACKENDS[name].run(files, command, limits or Limits())

@@ -140,7 +140,7 @@ class _CappedReader(threading.Thread):
         return b"".join(self.chunks)
 
 
-def run_process(argv, *, limits: Limits, env=None, preexec=None, on_tick=None, kill=None):
+def run_process(argv, *, limits: Limits, env=None, preexec=None, on_tick=None, kill=None, stdin_bytes=None):
     """Start argv in its own session, enforce the wall limit, and collect capped output.
 
     on_tick() is polled while it runs and may return a reason to stop ("cpu"); kill() stops everything
@@ -149,17 +149,27 @@ def run_process(argv, *, limits: Limits, env=None, preexec=None, on_tick=None, k
     started = time.monotonic()
     process = subprocess.Popen(
         argv,
-        stdin=subprocess.DEVNULL,
+        stdin=subprocess.PIPE if stdin_bytes is not None else subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env if env is not None else {},
         start_new_session=True,
-        preexec_fn=preexec,  # noqa: PLW1509 (sets limits and cgroups for the child only)
+        preexec_fn=preexec,
         close_fds=True,
     )
     readers = [_CappedReader(process.stdout, limits.output_bytes), _CappedReader(process.stderr, limits.output_bytes)]
     for reader in readers:
         reader.start()
+    if stdin_bytes is not None:
+
+        def feed():
+            try:
+                process.stdin.write(stdin_bytes)
+                process.stdin.close()
+            except OSError:
+                pass
+
+        threading.Thread(target=feed, daemon=True).start()
     timed_out = cpu_exceeded = False
 
     def stop():

@@ -6,7 +6,6 @@ network (only lo), uid 65534, no capabilities, an empty environment. bwrap itsel
 environment so that its pid 1 has nothing to leak through /proc/1/environ.
 """
 
-import os
 import resource
 import shutil
 import sys
@@ -92,7 +91,14 @@ def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResul
         return "cpu" if group.cpu_seconds() > cpu_limit else None
 
     try:
-        raw = run_process(_argv(workdir, command, limits), limits=limits, env={}, preexec=preexec, on_tick=on_tick, kill=group.kill_all)
+        raw = run_process(
+            _argv(workdir, command, limits),
+            limits=limits,
+            env={},
+            preexec=preexec,
+            on_tick=on_tick,
+            kill=group.kill_all,
+        )
         result = RunResult(
             **raw,
             oom_killed=group.oom_killed(),

@@ -1,8 +1,9 @@
 """Docker backend (production): a fresh container per run from the locally built lab runtime image.
 
 `docker run` with no network, a read-only root, a small tmpfs, no capabilities, no new privileges, uid
-65534, memory with no swap, a pid limit and an empty environment. The submission is copied in with
-`docker cp` (no bind mount of host paths), and results are read from the container's state.
+65534, memory with no swap, a pid limit and an empty environment. The submission goes in as a tar on
+stdin, unpacked into the container's tmpfs (no bind mount of any host path), and results are read from
+the container's state and its cgroup.
 """
 
 import io
@@ -21,6 +22,13 @@ from django.conf import settings
 from .base import Limits, RunResult, SandboxError, SandboxUnavailable, check_files, run_process
 
 NOBODY = "65534:65534"
+CGROUP = Path("/sys/fs/cgroup")
+# Unpack the submission (a tar on stdin, made by us from checked names) into the tmpfs, then become the command.
+BOOT = (
+    "import os,sys,tarfile;"
+    "tarfile.open(fileobj=sys.stdin.buffer,mode='r|').extractall('/tmp/lab');"
+    "os.chdir('/tmp/lab');os.execvp(sys.argv[1],sys.argv[1:])"
+)
 
 
 def image() -> str:
@@ -39,21 +47,62 @@ def available() -> tuple[bool, str]:
     except (OSError, subprocess.TimeoutExpired):
         return False, "the Docker engine does not answer"
     if info.returncode != 0:
-        if "Cannot connect" in info.stderr or "Is the docker daemon running" in info.stderr:
+        if "Cannot connect" in info.stderr or "daemon" in info.stderr:
             return False, "the Docker engine is not running"
         return False, f"the lab image {image()} is not built (make runtime-image)"
     return True, "docker"
 
 
-def _tar_of(files: dict[str, bytes]) -> Path:
-    handle = tempfile.NamedTemporaryFile(prefix="spinup-files-", suffix=".tar", delete=False)
-    with tarfile.open(fileobj=handle, mode="w") as tar:
+def _tar_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, content in files.items():
-            info = tarfile.TarInfo(f"work/{name}")
-            info.size, info.mode, info.uid, info.gid, info.mtime = len(content), 0o644, 65534, 65534, int(time.time())
+            info = tarfile.TarInfo(name)
+            info.size, info.mode, info.mtime = len(content), 0o644, int(time.time())
             tar.addfile(info, io.BytesIO(content))
-    handle.close()
-    return Path(handle.name)
+    return buffer.getvalue()
+
+
+class _Cgroup:
+    """Reads the running container's cgroup (v1 or v2) for CPU time and peak memory."""
+
+    def __init__(self, cidfile: Path):
+        self.cidfile, self.cid = cidfile, None
+        self.cpu, self.peak = None, None
+
+    def _paths(self):
+        if self.cid is None:
+            try:
+                self.cid = self.cidfile.read_text().strip() or None
+            except OSError:
+                return None
+        if not self.cid:
+            return None
+        if (CGROUP / "cgroup.controllers").exists():
+            for base in (CGROUP / "system.slice" / f"docker-{self.cid}.scope", CGROUP / "docker" / self.cid):
+                if base.exists():
+                    return ("v2", base)
+            return None
+        return ("v1", CGROUP)
+
+    def sample(self):
+        found = self._paths()
+        if not found:
+            return
+        kind, base = found
+        try:
+            if kind == "v1":
+                self.cpu = int((base / "cpuacct" / "docker" / self.cid / "cpuacct.usage").read_text()) / 1e9
+                self.peak = int((base / "memory" / "docker" / self.cid / "memory.max_usage_in_bytes").read_text())
+            else:
+                for line in (base / "cpu.stat").read_text().splitlines():
+                    if line.startswith("usage_usec "):
+                        self.cpu = int(line.split()[1]) / 1e6
+                peak = base / "memory.peak"
+                if peak.exists():
+                    self.peak = int(peak.read_text())
+        except (OSError, ValueError):
+            pass
 
 
 def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResult:
@@ -63,40 +112,43 @@ def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResul
     check_files(files)
     name = f"spinup-run-{uuid.uuid4().hex[:12]}"
     memory = f"{limits.memory_mb}m"
-    create = [
-        "create", "--name", name, "--network", "none", "--read-only",
-        "--tmpfs", f"/tmp:rw,nosuid,nodev,size={limits.tmpfs_mb}m",
+    scratch = Path(tempfile.mkdtemp(prefix="spinup-docker-"))
+    cidfile = scratch / "cid"
+    argv = [
+        "docker", "run", "-i", "--name", name, "--cidfile", str(cidfile),
+        "--network", "none", "--read-only", "--tmpfs", f"/tmp:rw,nosuid,nodev,size={limits.tmpfs_mb}m,mode=1777",
         "--memory", memory, "--memory-swap", memory, "--pids-limit", str(limits.processes),
         "--cpus", "1", "--ulimit", f"cpu={int(limits.cpu_seconds) + 1}", "--ulimit", "core=0",
         "--user", NOBODY, "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
-        "--workdir", "/work", "--env", "HOME=/tmp", "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "TMPDIR=/tmp",
-        "--log-driver", "none", "--stop-timeout", "0", "--entrypoint", "",
-        image(), *command,
+        "--env", "HOME=/tmp", "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "TMPDIR=/tmp",
+        "--log-driver", "none", "--entrypoint", "python3",
+        image(), "-c", BOOT, *command,
     ]  # fmt: skip
-    tar = _tar_of(files)
+    group = _Cgroup(cidfile)
+
+    def on_tick():
+        group.sample()
+        return "cpu" if group.cpu is not None and group.cpu > limits.cpu_seconds else None
+
+    def kill():
+        _docker("kill", name, check=False, timeout=10)
+
+    client_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG")}
     try:
-        made = _docker(*create, check=False)
-        if made.returncode != 0:
-            raise SandboxError(f"docker create failed: {made.stderr.strip()[:500]}")
-        with open(tar, "rb") as stream:
-            copied = subprocess.run(["docker", "cp", "-", f"{name}:/"], stdin=stream, capture_output=True, timeout=30)
-        if copied.returncode != 0:
-            raise SandboxError(f"docker cp failed: {copied.stderr.decode()[:500]}")
-
-        def kill():
-            _docker("kill", name, check=False, timeout=10)
-
-        client_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG")}
-        raw = run_process(["docker", "start", "--attach", name], limits=limits, env=client_env, kill=kill)
-        state = json.loads(_docker("inspect", name, "--format", "{{json .State}}").stdout)
-        exit_code = state.get("ExitCode")
+        raw = run_process(argv, limits=limits, env=client_env, on_tick=on_tick, kill=kill, stdin_bytes=_tar_of(files))
+        inspected = _docker("inspect", name, "--format", "{{json .State}}", check=False)
+        if inspected.returncode != 0:
+            raise SandboxError(f"docker run failed: {raw['stderr'].decode(errors='replace')[-500:]}")
+        state = json.loads(inspected.stdout)
+        if state.get("Error"):
+            raise SandboxError(f"docker could not start the container: {state['Error'][:300]}")
         return RunResult(
-            **{**raw, "exit_code": exit_code},
+            **{**raw, "exit_code": state.get("ExitCode")},
             oom_killed=bool(state.get("OOMKilled")),
-            cpu_seconds=None,
-            peak_memory_bytes=None,
+            cpu_seconds=group.cpu,
+            peak_memory_bytes=group.peak,
             backend="docker",
         )
     finally:
         _docker("rm", "--force", name, check=False, timeout=30)
-        tar.unlink(missing_ok=True)
+        shutil.rmtree(scratch, ignore_errors=True)

@@ -12,7 +12,11 @@ def expected_of(case_dir):
     from courses.content import yamlines
 
     data = yamlines.load(expect.read_text()) or {}
-    return {"verdict": data.get("verdict", "failed"), "fails": list(data.get("fails", [])), "max_score": data.get("max_score", 0.99)}
+    return {
+        "verdict": data.get("verdict", "failed"),
+        "fails": list(data.get("fails", [])),
+        "max_score": data.get("max_score", 0.99),
+    }
 
 
 class Command(BaseCommand):
@@ -34,7 +38,9 @@ class Command(BaseCommand):
             solution = grading.grade(slug, grading.read_tree(root / "solution"), backend=backend_name)
             if solution.score < 0.9999 or solution.verdict != "passed":
                 failed = [c.name for c in solution.checks if not c.passed]
-                problems.append(f"{slug}: the solution scored {solution.score:.2f} ({solution.verdict}; failing: {failed})")
+                problems.append(
+                    f"{slug}: the solution scored {solution.score:.2f} ({solution.verdict}; failing: {failed})"
+                )
             starter = grading.grade(slug, {}, backend=backend_name)
             if starter.score >= 0.9999:
                 problems.append(f"{slug}: the starter already scores {starter.score:.2f}")
@@ -46,9 +52,13 @@ class Command(BaseCommand):
                 got = grading.grade(slug, grading.read_tree(case / "files"), backend=backend_name)
                 failed = {c.name for c in got.checks if not c.passed}
                 if got.verdict != want["verdict"]:
-                    problems.append(f"{slug}/wrong/{case.name}: verdict {got.verdict}, expected {want['verdict']} ({got.message})")
+                    problems.append(
+                        f"{slug}/wrong/{case.name}: verdict {got.verdict}, expected {want['verdict']} ({got.message})"
+                    )
                 elif not set(want["fails"]) <= failed:
-                    problems.append(f"{slug}/wrong/{case.name}: expected failing {want['fails']}, failed {sorted(failed)}")
+                    problems.append(
+                        f"{slug}/wrong/{case.name}: expected failing {want['fails']}, failed {sorted(failed)}"
+                    )
                 elif got.score > want["max_score"]:
                     problems.append(f"{slug}/wrong/{case.name}: scored {got.score:.2f} > {want['max_score']}")
             self.stdout.write(

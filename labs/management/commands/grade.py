@@ -32,7 +32,9 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(verdict.as_dict(), indent=2))
             return
-        self.stdout.write(f"{lab}: {verdict.verdict}, score {verdict.score:.2f}{' - ' + verdict.message if verdict.message else ''}")
+        self.stdout.write(
+            f"{lab}: {verdict.verdict}, score {verdict.score:.2f}{' - ' + verdict.message if verdict.message else ''}"
+        )
         for check in verdict.checks:
             mark = "PASS" if check.passed else "FAIL"
             self.stdout.write(f"  {mark} {check.name} ({check.points:g}/{check.max_points:g}) {check.message}")
