@@ -186,3 +186,6 @@ LOGGING = {
 LAB_SANDBOX = os.environ.get("SPINUP_SANDBOX", "auto")
 LAB_RUNTIME_DIR = Path(os.environ.get("SPINUP_LAB_RUNTIME", BASE_DIR / ".runtime" / "venv"))
 LAB_DOCKER_IMAGE = os.environ.get("SPINUP_LAB_IMAGE", "spinup-lab-runtime:1")
+LAB_LEASE_SECONDS = int(os.environ.get("SPINUP_LAB_LEASE_SECONDS", "180"))
+LAB_MAX_ATTEMPTS = int(os.environ.get("SPINUP_LAB_MAX_ATTEMPTS", "3"))
+LAB_SUBMISSIONS_PER_MINUTE = int(os.environ.get("SPINUP_LAB_SUBMISSIONS_PER_MINUTE", "5"))

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", course_views.home, name="home"),
     path("", include("courses.urls")),
     path("", include("quizzes.urls")),
+    path("", include("labs.urls")),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),

@@ -32,7 +32,7 @@ class SyncReport:
 
     def summary(self) -> str:
         parts = []
-        for kind in ("course", "module", "lesson", "question", "glossary term"):
+        for kind in ("course", "module", "lesson", "question", "lab", "glossary term"):
             outcome_counts = {o: n for (k, o), n in self.counts.items() if k == kind}
             if outcome_counts:
                 inner = ", ".join(f"{n} {o}" for o, n in sorted(outcome_counts.items()))
@@ -158,6 +158,31 @@ def content_sync(*, bundle: ContentBundle) -> SyncReport:
             kind="question",
         )
     _retire(Question, keep={q.content_id for q in bundle.questions}, report=report, kind="question", now=now)
+
+    from labs.models import Lab
+
+    existing_labs = {lab.content_id: lab for lab in Lab.objects.all()}
+    for lab in bundle.labs:
+        _upsert(
+            Lab,
+            content_id=lab.content_id,
+            fields={
+                "module": modules[lab.module_id],
+                "title": lab.title,
+                "difficulty": lab.difficulty,
+                "minutes": lab.minutes,
+                "points": lab.points,
+                "statement_html": lab.statement_html,
+                "limits": lab.limits,
+                "starter_files": lab.starter_files,
+                "lambda_memory_mb": lab.lambda_memory_mb,
+                "source_path": lab.path,
+            },
+            existing=existing_labs,
+            report=report,
+            kind="lab",
+        )
+    _retire(Lab, keep={lab.content_id for lab in bundle.labs}, report=report, kind="lab", now=now)
 
     existing_terms = {term.content_id: term for term in GlossaryTerm.objects.all()}
     for entry in bundle.glossary:

@@ -94,9 +94,11 @@ def module_detail(request, module_id):
     module = get_object_or_404(Module.objects.published().select_related("course"), content_id=module_id)
     lessons = list(module.lessons.published().with_progress(request.user).order_by("position"))
     done = sum(1 for lesson in lessons if lesson.is_completed)
+    from labs.models import Lab
     from quizzes.models import Question
 
     context = {
+        "labs": list(Lab.objects.published().filter(module=module)),
         "question_count": Question.objects.published().filter(module=module).count(),
         "module": module,
         "lessons": lessons,

@@ -61,6 +61,7 @@ class LabContext:
     files: dict  # the student's files merged over the starter's
     backend: str
     limits: dict
+    extra: dict = field(default_factory=dict)  # e.g. {"billed_ms": 113} for Lambda labs, shown with the verdict
 
     @property
     def hidden(self) -> Path:
@@ -82,9 +83,11 @@ class Verdict:
     checks: list
     runs: dict
     message: str = ""
+    extra: dict = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {
+            "extra": self.extra,
             "status": self.status,
             "verdict": self.verdict,
             "score": round(self.score, 4),
@@ -205,7 +208,7 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
     ctx = LabContext(slug=slug, root=root, files=files, backend=name, limits=dict(meta.get("limits") or {}))
     grader = load_grader(root)
     results = {}
-    for run in grader.plan(ctx):
+    for run in grader.plan(ctx) or []:
         limits = Limits.from_dict({**ctx.limits, **(run.limits or {})})
         results[run.name] = sandbox.run({**files, **run.files}, run.command, limits, backend=name)
     checks = grader.judge(ctx, results)
@@ -236,4 +239,4 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
         }
         for key, r in results.items()
     }
-    return Verdict("graded", verdict, score, checks, runs)
+    return Verdict("graded", verdict, score, checks, runs, extra=ctx.extra)

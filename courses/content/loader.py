@@ -93,6 +93,7 @@ class ContentBundle:
     lessons: list = field(default_factory=list)
     glossary: list = field(default_factory=list)
     questions: list = field(default_factory=list)
+    labs: list = field(default_factory=list)
     errors: list = field(default_factory=list)
 
     @property
@@ -396,6 +397,20 @@ class _Reader:
             )
             self.glossary_lines[content_id] = {key: entry.line_of(key) for key in ("module", "lessons")}
 
+    def read_labs(self):
+        labs_dir = self.root / "labs"
+        if not labs_dir.is_dir():
+            return
+        from labs.content import read_lab
+
+        module_ids = {module.content_id for module in self.bundle.modules}
+        for folder in sorted(p for p in labs_dir.iterdir() if p.is_dir()):
+            spec = read_lab(self, folder)
+            if spec and spec.module_id not in module_ids:
+                self.error(folder / "lab.md", spec.line, f"unknown module '{spec.module_id}'")
+            elif spec:
+                self.bundle.labs.append(spec)
+
     # -- cross-file checks --------------------------------------------------------------------------------
 
     def check_references(self):
@@ -494,6 +509,7 @@ def load_content(root: Path, *, display_root: Path | None = None) -> ContentBund
     reader.read_course()
     reader.read_modules()
     reader.read_glossary()
+    reader.read_labs()
     reader.check_references()
     reader.bundle.errors.sort(key=lambda e: (e.path, e.line, e.message))
     return reader.bundle

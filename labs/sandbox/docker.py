@@ -47,7 +47,7 @@ def available() -> tuple[bool, str]:
     except (OSError, subprocess.TimeoutExpired):
         return False, "the Docker engine does not answer"
     if info.returncode != 0:
-        if "Cannot connect" in info.stderr or "daemon" in info.stderr:
+        if "Cannot connect" in info.stderr or "Is the docker daemon running" in info.stderr:
             return False, "the Docker engine is not running"
         return False, f"the lab image {image()} is not built (make runtime-image)"
     return True, "docker"

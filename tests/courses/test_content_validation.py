@@ -92,7 +92,7 @@ def test_check_validates_without_writing(content_dir):
     out = io.StringIO()
     call_command("sync_content", "--path", str(content_dir), "--check", stdout=out)
     assert (
-        "Content OK: 2 modules, 3 lessons, 6 questions (2 with variants, each rendered 50 times), 1 glossary terms"
+        "Content OK: 2 modules, 3 lessons, 6 questions (2 with variants, each rendered 50 times), 0 labs, 1 glossary terms"
         in out.getvalue()
     )
     assert Lesson.objects.count() == 0

@@ -25,7 +25,7 @@ class Command(BaseCommand):
                 "slug": module.content_id,
                 "lessons": sum(1 for lesson in bundle.lessons if lesson.module_id == module.content_id),
                 "questions": sum(1 for question in bundle.questions if question.module_id == module.content_id),
-                "labs": 0,
+                "labs": sum(1 for lab in bundle.labs if lab.module_id == module.content_id),
             }
             for module in bundle.modules
         ]

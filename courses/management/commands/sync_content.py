@@ -26,7 +26,7 @@ class Command(BaseCommand):
         variants = sum(1 for q in bundle.questions if q.has_variants)
         counts = (
             f"{len(bundle.modules)} modules, {len(bundle.lessons)} lessons, {len(bundle.questions)} questions "
-            f"({variants} with variants, each rendered 50 times), {len(bundle.glossary)} glossary terms"
+            f"({variants} with variants, each rendered 50 times), {len(bundle.labs)} labs, {len(bundle.glossary)} glossary terms"
         )
         if check:
             self.stdout.write(self.style.SUCCESS(f"Content OK: {counts}."))

@@ -1,0 +1,52 @@
+"""Create the checkout-service repository: immutable tags, scan on push, and a lifecycle policy."""
+
+import json
+
+REPOSITORY = "checkout-service"
+
+LIFECYCLE_POLICY = {
+    "rules": [
+        {
+            "rulePriority": 1,
+            "description": "Keep the 5 newest release images",
+            "selection": {
+                "tagStatus": "tagged",
+                "tagPrefixList": ["release-"],
+                "countType": "imageCountMoreThan",
+                "countNumber": 5,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 2,
+            "description": "Expire untagged images older than 7 days",
+            "selection": {
+                "tagStatus": "untagged",
+                "countType": "sinceImagePushed",
+                "countUnit": "days",
+                "countNumber": 7,
+            },
+            "action": {"type": "expire"},
+        },
+        {
+            "rulePriority": 10,
+            "description": "Keep at most 20 images of any kind",
+            "selection": {
+                "tagStatus": "any",
+                "countType": "imageCountMoreThan",
+                "countNumber": 20,
+            },
+            "action": {"type": "expire"},
+        },
+    ]
+}
+
+
+def setup(ecr):
+    """Given a boto3 ECR client, create and configure the repository."""
+    ecr.create_repository(
+        repositoryName=REPOSITORY,
+        imageTagMutability="MUTABLE",
+        imageScanningConfiguration={"scanOnPush": True},
+    )
+    ecr.put_lifecycle_policy(repositoryName=REPOSITORY, lifecyclePolicyText=json.dumps(LIFECYCLE_POLICY))

@@ -1,0 +1,177 @@
+"""Submissions: accept, claim with a lease, grade in the sandbox, finalize exactly once, reap the lost."""
+
+import logging
+import os
+import socket
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from . import grading, sandbox
+from .models import Lab, Submission
+
+log = logging.getLogger(__name__)
+MAX_FILES = 50
+MAX_FILE_BYTES = 256 * 1024
+MAX_TOTAL_BYTES = 512 * 1024
+
+
+class SubmissionRejected(ValueError):  # noqa: N818
+    """Not accepted (a limit, a bad file); the message is for the student."""
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.LAB_LEASE_SECONDS)
+
+
+def clean_files(files: dict[str, str]) -> dict[str, str]:
+    if not files:
+        raise SubmissionRejected("There are no files to grade.")
+    if len(files) > MAX_FILES:
+        raise SubmissionRejected(f"At most {MAX_FILES} files.")
+    cleaned, total = {}, 0
+    for name, text in files.items():
+        try:
+            name = grading.check_name(name)
+        except grading.SubmissionRefused as exc:
+            raise SubmissionRejected(str(exc)) from None
+        size = len(text.encode("utf-8"))
+        if size > MAX_FILE_BYTES:
+            raise SubmissionRejected(f"{name} is larger than 256 KiB.")
+        total += size
+        cleaned[name] = text
+    if total > MAX_TOTAL_BYTES:
+        raise SubmissionRejected("The files are larger than 512 KiB in all.")
+    return cleaned
+
+
+def submission_create(*, user, lab: Lab, files: dict[str, str]) -> Submission:
+    """Save a submission as queued and enqueue its grading once the transaction commits."""
+    files = clean_files(files)
+    now = timezone.now()
+    with transaction.atomic():
+        # One learner's submissions go one at a time through this lock, so the limits below hold.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if Submission.objects.filter(user=user, lab=lab).pending().exists():
+            raise SubmissionRejected(
+                "Your previous submission for this lab is still being graded. Its verdict comes first."
+            )
+        recent = Submission.objects.filter(user=user, created_at__gte=now - timedelta(minutes=1)).count()
+        if recent >= settings.LAB_SUBMISSIONS_PER_MINUTE:
+            raise SubmissionRejected(
+                f"At most {settings.LAB_SUBMISSIONS_PER_MINUTE} submissions a minute. Take a breath and try again shortly."
+            )
+        submission = Submission.objects.create(user=user, lab=lab, files=files)
+        transaction.on_commit(lambda: enqueue(submission.pk))
+    return submission
+
+
+def enqueue(submission_id: int) -> None:
+    from .tasks import grade_submission
+
+    grade_submission.enqueue(submission_id)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def submission_claim(*, submission_id: int, worker: str, now=None) -> Submission | None:
+    """Take a submission to grade: queued, retryable after an error, or running with an expired lease.
+
+    One conditional UPDATE decides it, so two workers (one machine or several on PostgreSQL) can never
+    both hold it.
+    """
+    now = now or timezone.now()
+    claimable = (
+        Q(status=Submission.Status.QUEUED)
+        | Q(status=Submission.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(status=Submission.Status.ERROR, attempts__lt=settings.LAB_MAX_ATTEMPTS)
+    )
+    taken = (
+        Submission.objects.filter(pk=submission_id)
+        .filter(claimable)
+        .update(
+            status=Submission.Status.RUNNING,
+            worker=worker,
+            lease_expires_at=now + _lease(),
+            attempts=F("attempts") + 1,
+            started_at=now,
+        )
+    )
+    if not taken:
+        return None
+    return Submission.objects.select_related("lab").get(pk=submission_id)
+
+
+def _finish(submission: Submission, worker: str, **fields) -> bool:
+    """Write the final state only if this worker still holds the lease: exactly one result per submission."""
+    updated = Submission.objects.filter(pk=submission.pk, worker=worker, status=Submission.Status.RUNNING).update(
+        lease_expires_at=None, finished_at=timezone.now(), **fields
+    )
+    return bool(updated)
+
+
+def submission_grade(*, submission_id: int, worker: str | None = None) -> Submission | None:
+    """Claim and grade one submission. Safe to call twice: a graded submission is left alone."""
+    worker = worker or worker_name()
+    submission = submission_claim(submission_id=submission_id, worker=worker)
+    if submission is None:
+        return None
+    files = {name: text.encode("utf-8") for name, text in submission.files.items()}
+    try:
+        verdict = grading.grade(submission.lab.content_id, files, backend=settings.LAB_SANDBOX)
+    except Exception as exc:  # our fault (no sandbox, a grader bug): record it and retry later
+        log.exception("grading submission %s failed", submission_id)
+        message = (
+            str(exc) if isinstance(exc, sandbox.SandboxUnavailable | sandbox.SandboxError) else "The grader failed."
+        )
+        _finish(submission, worker, status=Submission.Status.ERROR, error=message[:2000])
+        return Submission.objects.get(pk=submission_id)
+    data = verdict.as_dict()
+    backend = next(iter(data["runs"].values()), {}).get("backend", "")
+    _finish(
+        submission,
+        worker,
+        status=Submission.Status.GRADED,
+        verdict=verdict.verdict,
+        score=verdict.score,
+        result=data,
+        backend=backend,
+        error="",
+    )
+    return Submission.objects.get(pk=submission_id)
+
+
+def submissions_reap(now=None) -> list[int]:
+    """Re-enqueue what a dead worker left behind (expired leases) and errors that may be retried."""
+    now = now or timezone.now()
+    lost = Submission.objects.filter(
+        Q(status=Submission.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(
+            status=Submission.Status.ERROR,
+            attempts__lt=settings.LAB_MAX_ATTEMPTS,
+            finished_at__lt=now - timedelta(seconds=5),
+        )
+        | Q(status=Submission.Status.QUEUED, created_at__lt=now - _lease())
+    ).values_list("pk", flat=True)
+    ids = list(lost[:100])
+    for pk in ids:
+        enqueue(pk)
+    return ids
+
+
+def best_scores(user, labs) -> dict[int, float]:
+    from django.db.models import Max
+
+    rows = (
+        Submission.objects.filter(user=user, lab__in=labs, status=Submission.Status.GRADED)
+        .values("lab_id")
+        .annotate(best=Max("score"))
+    )
+    return {row["lab_id"]: row["best"] for row in rows}

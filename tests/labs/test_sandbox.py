@@ -1,0 +1,209 @@
+"""The sandbox holds on both backends: limits give their verdicts, nothing leaks in or out, nothing is left."""
+
+import os
+import subprocess
+import time
+
+import pytest
+from django.conf import settings
+
+from labs import grading, sandbox
+from labs.sandbox import Limits
+
+
+def run(backend, code, **limits):
+    return sandbox.run({"main.py": code.encode()}, ["python3", "main.py"], Limits.from_dict(limits), backend=backend)
+
+
+@pytest.fixture
+def canary(tmp_path):
+    path = tmp_path / "canary.txt"
+    path.write_text("untouched")
+    os.chmod(tmp_path, 0o755)
+    os.chmod(path, 0o666)  # even a world-writable host file must stay out of reach
+    yield path
+    assert path.read_text() == "untouched"
+
+
+def leftovers():
+    """Processes still running as the sandbox user, and containers of ours."""
+    procs = subprocess.run(["pgrep", "-u", "65534"], capture_output=True, text=True).stdout.split()
+    containers = subprocess.run(
+        ["docker", "ps", "-aq", "--filter", "name=spinup-run-"], capture_output=True, text=True, check=False
+    ).stdout.split()
+    return procs, containers
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind(request):
+    yield
+    if "backend" in request.fixturenames:
+        deadline = time.monotonic() + 5
+        while leftovers() != ([], []) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert leftovers() == ([], [])
+
+
+def test_plain_code_runs_as_nobody_with_an_empty_environment(backend):
+    result = run(backend, "import os, json; print(json.dumps({'uid': os.getuid(), 'env': sorted(os.environ)}))")
+    assert result.exit_code == 0, result.stderr
+    data = __import__("json").loads(result.stdout)
+    assert data["uid"] == 65534
+    assert not {"DJANGO_SECRET_KEY", "DATABASE_URL", "CI"} & set(data["env"])
+
+
+def test_fork_bomb_is_contained(backend):
+    result = run(backend, "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", wall_seconds=3)
+    assert result.timed_out or result.cpu_exceeded
+
+
+def test_memory_bomb_is_out_of_memory(backend):
+    result = run(backend, "x = []\nwhile True:\n    x.append(bytearray(16 * 1024 * 1024))")
+    assert result.oom_killed
+    assert not result.timed_out
+
+
+def test_busy_loop_hits_the_cpu_limit(backend):
+    result = run(backend, "while True:\n    pass", cpu_seconds=2, wall_seconds=8)
+    assert result.cpu_exceeded and not result.oom_killed
+    assert result.wall_seconds < 7
+
+
+def test_sleeping_past_the_wall_limit_times_out(backend):
+    result = run(backend, "import time\ntime.sleep(60)", wall_seconds=2)
+    assert result.timed_out
+    assert result.wall_seconds < 5
+
+
+def test_output_flood_is_cut_and_flagged(backend):
+    result = run(backend, "import sys\nfor _ in range(100000):\n    sys.stdout.write('x' * 10000)", wall_seconds=5)
+    assert result.stdout_truncated
+    assert len(result.stdout) <= Limits().output_bytes
+
+
+def test_filling_the_disk_stops_at_the_tmpfs(backend):
+    code = (
+        "import os\nf = open('/tmp/fill', 'wb')\ntry:\n    while True:\n        f.write(b'x' * 1048576)\n        f.flush()\n"
+        "except OSError as e:\n    print('stopped', e.errno, os.path.getsize('/tmp/fill') // 1048576)"
+    )
+    result = run(backend, code)
+    assert b"stopped" in result.stdout
+    assert int(result.stdout.split()[-1]) <= Limits().tmpfs_mb
+
+
+def test_no_network_only_loopback_and_host_services_unreachable(backend):
+    code = """
+import socket, json
+names = [name for _, name in socket.if_nameindex()]
+reached = []
+for port in (5432, 6379, 8000, 80):
+    s = socket.socket()
+    s.settimeout(0.5)
+    try:
+        s.connect(("127.0.0.1", port))
+        reached.append(port)
+    except OSError:
+        pass
+    finally:
+        s.close()
+print(json.dumps({"interfaces": names, "reached": reached}))
+"""
+    result = run(backend, code)
+    data = __import__("json").loads(result.stdout)
+    assert data["interfaces"] == ["lo"]
+    assert data["reached"] == []
+
+
+def test_host_files_environment_and_secrets_are_out_of_reach(backend, canary):
+    code = f"""
+import os, json
+seen = {{}}
+for path in ["{canary}", "{settings.BASE_DIR / 'config' / 'settings.py'}", "/proc/1/environ", "/etc/shadow",
+             "/root/.bash_history", "/var/run/docker.sock"]:
+    try:
+        with open(path, "rb") as handle:
+            seen[path] = handle.read(4096).decode("latin-1")
+    except OSError as exc:
+        seen[path] = "ERR " + type(exc).__name__
+try:
+    open("{canary}", "w").write("changed")
+    seen["write"] = "WROTE"
+except OSError as exc:
+    seen["write"] = "ERR " + type(exc).__name__
+print(json.dumps(seen))
+"""
+    result = run(backend, code)
+    data = __import__("json").loads(result.stdout)
+    assert data[str(canary)].startswith("ERR") and data["write"].startswith("ERR")
+    assert data[str(settings.BASE_DIR / "config" / "settings.py")].startswith("ERR")
+    assert data["/etc/shadow"].startswith("ERR") and data["/var/run/docker.sock"].startswith("ERR")
+    assert settings.SECRET_KEY not in result.stdout.decode()
+    assert "DJANGO" not in data["/proc/1/environ"] and "DATABASE_URL" not in data["/proc/1/environ"]
+
+
+def test_a_planted_symlink_goes_nowhere(backend, tmp_path):
+    before = os.stat("/etc/passwd").st_mtime
+    code = "import os\nfor target in ('/etc/passwd', '/'):\n    try:\n        os.symlink(target, 'result.json')\n    except OSError as e:\n        print('refused', e.errno)\nos.symlink('/etc/passwd', '/tmp/result.json')\nprint('done')"
+    result = run(backend, code)
+    assert b"done" in result.stdout
+    # Nothing is read back from the sandbox's files (results come only from the capped output streams),
+    # and what it links to on the host is untouched.
+    assert os.stat("/etc/passwd").st_mtime == before
+
+
+def test_the_next_run_is_normal_after_abuse(backend):
+    run(backend, "x = []\nwhile True:\n    x.append(bytearray(16 * 1024 * 1024))")
+    result = run(backend, "print(6 * 7)")
+    assert result.exit_code == 0 and result.stdout.strip() == b"42"
+
+
+def test_files_are_checked_before_anything_runs(backend):
+    for bad in ["../escape.py", "/abs.py", "a/../../b.py", ""]:
+        with pytest.raises(ValueError):
+            sandbox.run({bad: b"print(1)"}, ["python3", "main.py"], Limits(), backend=backend)
+
+
+def test_unavailable_backend_says_so(settings):
+    settings.LAB_DOCKER_IMAGE = "spinup-no-such-image:0"
+    with pytest.raises(sandbox.SandboxUnavailable, match="not built"):
+        sandbox.run({"main.py": b"print(1)"}, ["python3", "main.py"], backend="docker")
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ({"../evil.py": b"x"}, "'..'"),
+        ({"/etc/cron.d/x": b"x"}, "absolute"),
+        ({f"f{i}.py": b"x" for i in range(60)}, "more than 50 files"),
+    ],
+)
+def test_archives_with_bad_paths_are_refused(entries, message):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in entries.items():
+            archive.writestr(name, content)
+    with pytest.raises(grading.SubmissionRefused, match=message):
+        grading.unpack_zip(buffer.getvalue())
+
+
+def test_archive_links_and_zip_bombs_are_refused():
+    import io
+    import stat
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        link = zipfile.ZipInfo("pricing.py")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        archive.writestr(link, "/etc/passwd")
+    with pytest.raises(grading.SubmissionRefused, match="links"):
+        grading.unpack_zip(buffer.getvalue())
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("big.py", b"0" * (20 * 1024 * 1024))
+    assert len(bomb.getvalue()) < 100_000
+    with pytest.raises(grading.SubmissionRefused, match="512 KiB"):
+        grading.unpack_zip(bomb.getvalue())
