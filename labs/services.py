@@ -161,6 +161,7 @@ def submissions_reap(now=None) -> list[int]:
         | Q(status=Submission.Status.QUEUED, created_at__lt=now - _lease())
     ).values_list("pk", flat=True)
     ids = list(lost[:100])
+    sandbox.reap()
     for pk in ids:
         enqueue(pk)
     return ids

@@ -1,5 +1,7 @@
 """Sandboxes for student code: `run(files, command, limits, backend=...)`. Never run student code elsewhere."""
 
+import subprocess
+
 from django.conf import settings
 
 from . import bwrap, docker
@@ -15,6 +17,7 @@ __all__ = [
     "SandboxError",
     "SandboxUnavailable",
     "check_files",
+    "reap",
     "resolve",
     "run",
     "status",
@@ -47,3 +50,15 @@ def run(
 ) -> RunResult:
     name = resolve(backend)
     return BACKENDS[name].run(files, command, limits or Limits())
+
+
+def reap() -> None:
+    """Clean what killed runs left behind (containers past their deadline, empty cgroups)."""
+    from . import cgroups
+
+    if cgroups.available():
+        cgroups.reap()
+    try:
+        docker.reap()
+    except (OSError, ValueError, subprocess.SubprocessError):
+        pass

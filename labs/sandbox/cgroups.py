@@ -134,6 +134,16 @@ class CgroupV2:
                 time.sleep(0.01)
 
 
+def reap() -> None:
+    """Remove empty sandbox cgroups a killed worker could not clean up (a cgroup in use refuses rmdir)."""
+    for base in [ROOT, *(ROOT / c for c in ("memory", "pids", "cpuacct"))]:
+        for path in base.glob(f"{PREFIX}-*") if base.exists() else []:
+            try:
+                path.rmdir()
+            except OSError:
+                pass
+
+
 def create(memory_bytes: int, processes: int):
     if (ROOT / "cgroup.controllers").exists():
         return CgroupV2(memory_bytes, processes)

@@ -105,6 +105,23 @@ class _Cgroup:
             pass
 
 
+def reap() -> int:
+    """Remove run containers past their deadline: what a killed worker's `docker run` left behind."""
+    if not shutil.which("docker"):
+        return 0
+    listed = _docker(
+        "ps", "-a", "--filter", "label=spinup.deadline", "--format", '{{.ID}} {{.Label "spinup.deadline"}}', check=False
+    )
+    stale = [
+        line.split()[0]
+        for line in listed.stdout.splitlines()
+        if len(line.split()) == 2 and int(line.split()[1]) < time.time()
+    ]
+    if stale:
+        _docker("rm", "--force", *stale, check=False, timeout=60)
+    return len(stale)
+
+
 def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResult:
     ok, why = available()
     if not ok:
@@ -122,6 +139,7 @@ def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResul
         "--user", NOBODY, "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
         "--env", "HOME=/tmp", "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "TMPDIR=/tmp",
         "--log-driver", "none", "--entrypoint", "python3",
+        "--label", f"spinup.deadline={int(time.time() + limits.wall_seconds + 30)}",
         image(), "-c", BOOT, *command,
     ]  # fmt: skip
     group = _Cgroup(cidfile)

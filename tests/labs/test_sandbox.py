@@ -53,7 +53,11 @@ def test_plain_code_runs_as_nobody_with_an_empty_environment(backend):
 
 
 def test_fork_bomb_is_contained(backend):
-    result = run(backend, "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass", wall_seconds=3)
+    result = run(
+        backend,
+        "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass",
+        wall_seconds=3,
+    )
     assert result.timed_out or result.cpu_exceeded
 
 
@@ -118,7 +122,7 @@ def test_host_files_environment_and_secrets_are_out_of_reach(backend, canary):
     code = f"""
 import os, json
 seen = {{}}
-for path in ["{canary}", "{settings.BASE_DIR / 'config' / 'settings.py'}", "/proc/1/environ", "/etc/shadow",
+for path in ["{canary}", "{settings.BASE_DIR / "config" / "settings.py"}", "/proc/1/environ", "/etc/shadow",
              "/root/.bash_history", "/var/run/docker.sock"]:
     try:
         with open(path, "rb") as handle:

@@ -17,7 +17,10 @@ POINTS = {**GROUPS, CORS: 1, V2: 2, SHAPE: 1}
 
 
 def plan(ctx):
-    files = {"run_requests.py": ctx.lab_file("harness/run_requests.py"), "requests.json": ctx.lab_file("hidden/requests.json")}
+    files = {
+        "run_requests.py": ctx.lab_file("harness/run_requests.py"),
+        "requests.json": ctx.lab_file("hidden/requests.json"),
+    }
     # -P: the harness's folder is not first on sys.path, so a student's json.py cannot stand in for the real one.
     return [Run("requests", ["python3", "-P", "run_requests.py"], files)]
 
@@ -40,7 +43,11 @@ def _status(row):
 
 
 def _created_ids(rows):
-    return {rid: row["json"]["id"] for rid, row in rows.items() if isinstance(row.get("json"), dict) and isinstance(row["json"].get("id"), str)}
+    return {
+        rid: row["json"]["id"]
+        for rid, row in rows.items()
+        if isinstance(row.get("json"), dict) and isinstance(row["json"].get("id"), str)
+    }
 
 
 def problem_with(row, want, created):
@@ -51,7 +58,9 @@ def problem_with(row, want, created):
     if isinstance(row.get("error"), str):
         return f"{label}: the handler raised {row['error'][:160]}"
     if row.get("type") != "dict":
-        return f"{label}: the handler returned a {str(row.get('type'))[:30]}, not a dict with statusCode, headers and body"
+        return (
+            f"{label}: the handler returned a {str(row.get('type'))[:30]}, not a dict with statusCode, headers and body"
+        )
     status = _status(row)
     if status != want["status"]:
         return f"{label}: got status {status if status is not None else repr(row.get('status'))[:40]}, expected {want['status']}"
@@ -96,9 +105,17 @@ def judge(ctx, results):
     for version in ("v1", "v2"):
         rows = raw_runs.get(version)
         rows = rows if isinstance(rows, list) else []
-        runs[version] = {row["id"]: row for row in rows if isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in expected}
+        runs[version] = {
+            row["id"]: row
+            for row in rows
+            if isinstance(row, dict) and isinstance(row.get("id"), str) and row["id"] in expected
+        }
     if isinstance(seen.get("import_error"), str) or not runs["v1"]:
-        why = f"app.py did not load: {seen['import_error'][:300]}" if isinstance(seen.get("import_error"), str) else "no results came back (did the code crash or run out of time?)"
+        why = (
+            f"app.py did not load: {seen['import_error'][:300]}"
+            if isinstance(seen.get("import_error"), str)
+            else "no results came back (did the code crash or run out of time?)"
+        )
         return [Check(name, False, 0, points, why) for name, points in POINTS.items()]
 
     def wrong_in(version, ids):
@@ -110,22 +127,34 @@ def judge(ctx, results):
     for group, points in GROUPS.items():
         ids = [i for i, want in expected.items() if want["group"] == group]
         wrong = wrong_in("v1", ids)
-        message = f"{len(wrong)} of {len(ids)} requests wrong (REST API events), e.g. {wrong[0]}" if wrong else f"all {len(ids)} requests right"
+        message = (
+            f"{len(wrong)} of {len(ids)} requests wrong (REST API events), e.g. {wrong[0]}"
+            if wrong
+            else f"all {len(ids)} requests right"
+        )
         checks.append(Check(group, not wrong, 0 if wrong else points, points, message))
 
-    # Every response, in both runs, carries Access-Control-Allow-Origin: *.
+    # Every response that came back, in both runs, carries Access-Control-Allow-Origin: *.
+    # (A handler that raised has no response to judge here; the request groups count that.)
     missing, total = [], 0
     for version, rows in runs.items():
         for i in expected:
+            row = rows.get(i)
+            if not isinstance(row, dict) or row.get("type") != "dict":
+                continue
             total += 1
-            row = rows.get(i, {})
             if _headers(row).get("access-control-allow-origin") != "*":
                 missing.append(f"{expected[i]['label']} ({'REST' if version == 'v1' else 'HTTP'} API)")
-    if missing:
-        message = f"{len(missing)} of {total} responses lack the header Access-Control-Allow-Origin: *, e.g. {missing[0]}"
+    if not total:
+        message = "no response came back to check"
+    elif missing:
+        message = (
+            f"{len(missing)} of {total} responses lack the header Access-Control-Allow-Origin: *, e.g. {missing[0]}"
+        )
     else:
         message = "every response allows any origin"
-    checks.append(Check(CORS, not missing, 0 if missing else POINTS[CORS], POINTS[CORS], message))
+    ok = bool(total) and not missing
+    checks.append(Check(CORS, ok, POINTS[CORS] if ok else 0, POINTS[CORS], message))
 
     ids = list(expected)
     wrong = wrong_in("v2", ids)
@@ -138,21 +167,31 @@ def judge(ctx, results):
     ok = bool(runs["v2"]) and not wrong
     checks.append(Check(V2, ok, POINTS[V2] if ok else 0, POINTS[V2], message))
 
-    # The proxy contract: an int statusCode, string headers, a string body; JSON bodies say so.
-    bad = []
+    # The proxy contract, for every response that came back: an int statusCode, string headers, a string
+    # body, and a JSON content type on JSON bodies.
+    bad, total = [], 0
     for version, rows in runs.items():
         for i in expected:
             row, label = rows.get(i), f"{expected[i]['label']} ({'REST' if version == 'v1' else 'HTTP'} API)"
             if not isinstance(row, dict) or isinstance(row.get("error"), str):
-                bad.append(f"{label}: no response (the handler raised); API Gateway would answer 502")
-            elif row.get("type") != "dict" or _status(row) is None:
+                continue
+            total += 1
+            if row.get("type") != "dict" or _status(row) is None:
                 bad.append(f"{label}: the response must be a dict with an integer statusCode")
             elif isinstance(row.get("headers"), dict) and len(_headers(row)) != len(row["headers"]):
                 bad.append(f"{label}: every header value must be a string")
             elif row.get("body_type") not in ("str", "none", "missing"):
-                bad.append(f"{label}: the body is a {str(row.get('body_type'))[:20]}, not a string (json.dumps it); API Gateway would answer 502")
+                bad.append(
+                    f"{label}: the body is a {str(row.get('body_type'))[:20]}, not a string (json.dumps it); a REST API would answer 502"
+                )
             elif row.get("body_text") and "application/json" not in _headers(row).get("content-type", ""):
                 bad.append(f"{label}: a JSON body needs the header Content-Type: application/json")
-    message = f"{len(bad)} responses break the proxy format, e.g. {bad[0]}" if bad else "every response has the proxy shape"
-    checks.append(Check(SHAPE, not bad, 0 if bad else POINTS[SHAPE], POINTS[SHAPE], message))
+    if not total:
+        message = "no response came back to check"
+    elif bad:
+        message = f"{len(bad)} of {total} responses break the proxy format, e.g. {bad[0]}"
+    else:
+        message = "every response has the proxy shape"
+    ok = bool(total) and not bad
+    checks.append(Check(SHAPE, ok, POINTS[SHAPE] if ok else 0, POINTS[SHAPE], message))
     return checks

@@ -15,10 +15,10 @@ import json
 
 from labs.grading import Check, Run, observations
 
-GROUPS = [  # (group in hidden data, check name, points, the requirement in plain words)
-    ("release", "release images", 2, "keep only the 5 most recently pushed images with a tag starting 'release-'"),
-    ("untagged", "untagged images", 2, "expire untagged images pushed more than 7 days ago"),
-    ("other", "image cap", 2, "keep at most 20 images in all, with that rule evaluated last"),
+GROUPS = [  # (group in hidden data, check name, points, what the group holds, the requirement in plain words)
+    ("release", "release images", 2, "release images", "keep only the 5 most recently pushed images with a tag starting 'release-'"),
+    ("untagged", "untagged images", 2, "untagged images", "expire untagged images pushed more than 7 days ago"),
+    ("other", "image cap", 2, "other tagged images", "keep at most 20 images in all, with that rule evaluated last"),
 ]
 RULE_KEYS = {"rulePriority", "description", "selection", "action"}
 SELECTION_KEYS = {"tagStatus", "tagPrefixList", "tagPatternList", "countType", "countUnit", "countNumber"}
@@ -283,9 +283,10 @@ def judge(ctx, results):
             missing += f" (found: {', '.join(names)})"
         if trouble:
             missing += f"; {trouble}"
-        checks = [Check(check, False, 0, points, missing) for check, points in (("scan on push", 1), ("tag immutability", 1))]
-        checks += [Check("lifecycle policy valid", False, 0, 1, missing), Check("rule priorities", False, 0, 1, missing)]
-        checks += [Check(check, False, 0, points, missing) for _, check, points, _ in GROUPS]
+        brief = f"no repository named '{name}'"
+        checks = [Check("scan on push", False, 0, 1, missing), Check("tag immutability", False, 0, 1, brief)]
+        checks += [Check("lifecycle policy valid", False, 0, 1, brief), Check("rule priorities", False, 0, 1, brief)]
+        checks += [Check(check, False, 0, points, brief) for _, check, points, _, _ in GROUPS]
         return checks
 
     checks = []
@@ -339,16 +340,17 @@ def judge(ctx, results):
     checks.append(Check("rule priorities", ordered, 1 if ordered else 0, 1, message))
 
     expired = expired_images(rules, images) if ordered else set()
-    for group, check, points, requirement in GROUPS:
+    for group, check, points, label, requirement in GROUPS:
         members = [image["id"] for image in images if image["group"] == group]
         should_go = set(expected["expired"][group])
         if not ordered:
-            checks.append(Check(check, False, 0, points, f"ECR would reject this policy, so nothing is cleaned up; needed: {requirement}"))
+            why = "no lifecycle policy is attached" if policy_text is None else "ECR would reject this policy"
+            checks.append(Check(check, False, 0, points, f"{why}, so nothing is cleaned up; needed: {requirement}"))
             continue
         wrongly_expired = sum(1 for i in members if i in expired and i not in should_go)
         wrongly_kept = sum(1 for i in members if i in should_go and i not in expired)
         if not wrongly_expired and not wrongly_kept:
-            checks.append(Check(check, True, points, points, f"all {len(members)} test images handled right"))
+            checks.append(Check(check, True, points, points, f"all {len(members)} test {label} handled right"))
             continue
         parts = []
         if wrongly_expired:
@@ -361,7 +363,7 @@ def judge(ctx, results):
                 False,
                 0,
                 points,
-                f"on our test images the policy would {' and '.join(parts)} (of {len(members)}); needed: {requirement}",
+                f"of our {len(members)} test {label}, the policy would {' and '.join(parts)}; needed: {requirement}",
             )
         )
     return checks

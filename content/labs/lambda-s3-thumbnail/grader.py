@@ -15,7 +15,10 @@ PIXEL_TOLERANCE = 1  # rounding 85.2 up or down is both fine
 
 
 def plan(ctx):
-    files = {"run_thumbnails.py": ctx.lab_file("harness/run_thumbnails.py"), "inputs.json": ctx.lab_file("hidden/inputs.json")}
+    files = {
+        "run_thumbnails.py": ctx.lab_file("harness/run_thumbnails.py"),
+        "inputs.json": ctx.lab_file("hidden/inputs.json"),
+    }
     # -P: the harness's folder is not first on sys.path, so a student's json.py cannot stand in for the real one.
     return [Run("thumbnails", ["python3", "-P", "run_thumbnails.py"], files)]
 
@@ -25,7 +28,11 @@ def _text(value, limit=200):
 
 
 def _size(value):
-    if isinstance(value, list) and len(value) == 2 and all(isinstance(n, int) and not isinstance(n, bool) for n in value):
+    if (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
+    ):
         return value
     return None
 
@@ -57,7 +64,12 @@ class Seen:
         info = self.thumbnails.get(object_id, {})
         if info.get("exists") is not True:
             error, _ = self.outcome.get(object_id, (None, None))
-            return None, f"the handler raised {error}" if error else "no thumbnail at thumbnails/<key> in the bucket named by THUMBNAIL_BUCKET"
+            return (
+                None,
+                f"the handler raised {error}"
+                if error
+                else "no thumbnail at thumbnails/<key> in the bucket named by THUMBNAIL_BUCKET",
+            )
         size = _size(info.get("size"))
         if size is None:
             return None, _text(info.get("error")) or "the thumbnail is not a readable image"
@@ -88,7 +100,11 @@ def judge(ctx, results):
     expected = ctx.hidden_json("expected.json")
     seen = Seen(observations(results["thumbnails"], default={}))
     if seen.import_error or not seen.present:
-        why = f"handler.py did not load: {seen.import_error}" if seen.import_error else "no results came back (did the code crash, run out of time or memory?)"
+        why = (
+            f"handler.py did not load: {seen.import_error}"
+            if seen.import_error
+            else "no results came back (did the code crash, run out of time or memory?)"
+        )
         return [Check(name, False, 0, points, why) for name, points in CHECKS.items()]
 
     def ids(*roles):
@@ -105,8 +121,17 @@ def judge(ctx, results):
         if size is None:
             problems.append(f"{want['label']}: {why}")
         elif status != "created":
-            problems.append(f"{want['label']}: the result for its key should say status \"created\" ({status_why or f'it says {status!r}'})")
-    checks.append(_check("thumbnails created", problems, len(ids("resize", "small")), "every image got a thumbnail in the thumbnail bucket"))
+            problems.append(
+                f'{want["label"]}: the result for its key should say status "created" ({status_why or f"it says {status!r}"})'
+            )
+    checks.append(
+        _check(
+            "thumbnails created",
+            problems,
+            len(ids("resize", "small")),
+            "every image got a thumbnail in the thumbnail bucket",
+        )
+    )
 
     # Big images shrink to fit 128x128 with their proportions.
     problems = []
@@ -118,8 +143,17 @@ def judge(ctx, results):
         elif max(size) > 128:
             problems.append(f"{want['label']}: the thumbnail is {size[0]}x{size[1]}, larger than 128x128")
         elif any(abs(a - b) > PIXEL_TOLERANCE for a, b in zip(size, want["size"], strict=True)):
-            problems.append(f"{want['label']}: the thumbnail is {size[0]}x{size[1]}, which does not keep the original's proportions at the largest size that fits")
-    checks.append(_check("aspect ratio kept", problems, len(ids("resize")), "big images shrink to fit 128x128 and keep their proportions"))
+            problems.append(
+                f"{want['label']}: the thumbnail is {size[0]}x{size[1]}, which does not keep the original's proportions at the largest size that fits"
+            )
+    checks.append(
+        _check(
+            "aspect ratio kept",
+            problems,
+            len(ids("resize")),
+            "big images shrink to fit 128x128 and keep their proportions",
+        )
+    )
 
     problems = []
     for i in ids("small"):
@@ -128,8 +162,12 @@ def judge(ctx, results):
         if size is None:
             problems.append(f"{want['label']}: {why}")
         elif size != want["size"]:
-            problems.append(f"{want['label']}: the thumbnail is {size[0]}x{size[1]}; an image that already fits keeps its size")
-    checks.append(_check("small images not enlarged", problems, len(ids("small")), "an image that already fits keeps its size"))
+            problems.append(
+                f"{want['label']}: the thumbnail is {size[0]}x{size[1]}; an image that already fits keeps its size"
+            )
+    checks.append(
+        _check("small images not enlarged", problems, len(ids("small")), "an image that already fits keeps its size")
+    )
 
     problems = []
     for i in ids("resize", "small"):
@@ -139,7 +177,9 @@ def judge(ctx, results):
             problems.append(f"{want['label']}: {found}")
         elif found != want["format"]:
             problems.append(f"{want['label']}: the thumbnail is saved as {found}, not in the original's format")
-    checks.append(_check("same format", problems, len(ids("resize", "small")), "every thumbnail keeps its original's format"))
+    checks.append(
+        _check("same format", problems, len(ids("resize", "small")), "every thumbnail keeps its original's format")
+    )
 
     # Keys arrive URL-encoded; the object and the thumbnail use the decoded key.
     problems = []
@@ -149,11 +189,20 @@ def judge(ctx, results):
         status, status_why = seen.status_of(i, want["key"])
         if size is None:
             problems.append(f"{want['label']}: {found} (decode the key with urllib.parse.unquote_plus)")
-        elif any(abs(a - b) > PIXEL_TOLERANCE for a, b in zip(size, want["size"], strict=True)) or found != want["format"]:
-            problems.append(f"{want['label']}: the thumbnail is {size[0]}x{size[1]} {found}, not the right size or format")
+        elif (
+            any(abs(a - b) > PIXEL_TOLERANCE for a, b in zip(size, want["size"], strict=True))
+            or found != want["format"]
+        ):
+            problems.append(
+                f"{want['label']}: the thumbnail is {size[0]}x{size[1]} {found}, not the right size or format"
+            )
         elif status != "created":
-            problems.append(f"{want['label']}: the result should name the decoded key with status \"created\" ({status_why or f'it says {status!r}'})")
-    checks.append(_check("URL-encoded keys", problems, len(ids("encoded")), "keys with spaces (sent as + or %20) are decoded"))
+            problems.append(
+                f'{want["label"]}: the result should name the decoded key with status "created" ({status_why or f"it says {status!r}"})'
+            )
+    checks.append(
+        _check("URL-encoded keys", problems, len(ids("encoded")), "keys with spaces (sent as + or %20) are decoded")
+    )
 
     # Anything Pillow cannot open is skipped: no exception, status "skipped", no thumbnail.
     problems = []
@@ -163,17 +212,37 @@ def judge(ctx, results):
         if seen.thumbnails.get(i, {}).get("exists") is True:
             problems.append(f"{want['label']}: a thumbnail was written for something that is not an image")
         elif status != "skipped":
-            problems.append(f"{want['label']}: expected the result status \"skipped\" ({why or f'it says {status!r}'})")
-    checks.append(_check("non-images skipped", problems, len(ids("skip")), "files that are not images are skipped without an error"))
+            problems.append(f'{want["label"]}: expected the result status "skipped" ({why or f"it says {status!r}"})')
+    checks.append(
+        _check(
+            "non-images skipped", problems, len(ids("skip")), "files that are not images are skipped without an error"
+        )
+    )
 
     source, uploaded = seen.source_keys, {want["key"] for want in expected.values()}
     if not isinstance(source, list):
-        checks.append(Check("source bucket untouched", False, 0, CHECKS["source bucket untouched"], "the source bucket could not be listed"))
+        checks.append(
+            Check(
+                "source bucket untouched",
+                False,
+                0,
+                CHECKS["source bucket untouched"],
+                "the source bucket could not be listed",
+            )
+        )
     else:
         extra = sorted({k for k in source if isinstance(k, str)} - uploaded)
         if extra:
             message = f"{len(extra)} new object(s) appeared in the source bucket, e.g. {extra[0][:80]!r}; in AWS each would trigger the function again, in an endless loop"
             checks.append(Check("source bucket untouched", False, 0, CHECKS["source bucket untouched"], message))
         else:
-            checks.append(Check("source bucket untouched", True, CHECKS["source bucket untouched"], CHECKS["source bucket untouched"], "nothing was written to the source bucket"))
+            checks.append(
+                Check(
+                    "source bucket untouched",
+                    True,
+                    CHECKS["source bucket untouched"],
+                    CHECKS["source bucket untouched"],
+                    "nothing was written to the source bucket",
+                )
+            )
     return checks

@@ -50,7 +50,10 @@ def make_image(spec):
     else:
         image = Image.new(mode, (width, height), (30, 90, 160) + ((200,) if mode == "RGBA" else ()))
     draw = ImageDraw.Draw(image)
-    draw.rectangle([width // 4, height // 4, 3 * width // 4, 3 * height // 4], fill=(240, 200, 40) + ((255,) if mode == "RGBA" else ()))
+    draw.rectangle(
+        [width // 4, height // 4, 3 * width // 4, 3 * height // 4],
+        fill=(240, 200, 40) + ((255,) if mode == "RGBA" else ()),
+    )
     draw.line([0, 0, width - 1, height - 1], fill=(255, 255, 255) + ((255,) if mode == "RGBA" else ()), width=3)
     if mode == "P":
         image = image.convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
@@ -88,12 +91,24 @@ def s3_event(bucket, objects):
                 "eventName": "ObjectCreated:Put",
                 "userIdentity": {"principalId": "AWS:AIDAEXAMPLE"},
                 "requestParameters": {"sourceIPAddress": "203.0.113.10"},
-                "responseElements": {"x-amz-request-id": "C3D13FE58DE4C810", "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD"},
+                "responseElements": {
+                    "x-amz-request-id": "C3D13FE58DE4C810",
+                    "x-amz-id-2": "FMyUVURIY8/IgAtTv8xRjskZQpcIZ9KG4V5Wp6S7S/JRWeUWerMUE5JgHvANOjpD",
+                },
                 "s3": {
                     "s3SchemaVersion": "1.0",
                     "configurationId": "make-thumbnails",
-                    "bucket": {"name": bucket, "ownerIdentity": {"principalId": "A3NL1KOZZKExample"}, "arn": f"arn:aws:s3:::{bucket}"},
-                    "object": {"key": event_key, "size": size, "eTag": "0123456789abcdef0123456789abcdef", "sequencer": "0A1B2C3D4E5F678901"},
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "A3NL1KOZZKExample"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {
+                        "key": event_key,
+                        "size": size,
+                        "eTag": "0123456789abcdef0123456789abcdef",
+                        "sequencer": "0A1B2C3D4E5F678901",
+                    },
                 },
             }
         )
@@ -154,7 +169,7 @@ def main():
         sys.path.append(os.getcwd())  # after the standard library: a student file cannot shadow json or boto3
         try:
             import handler as student
-        except BaseException as exc:  # noqa: BLE001 (a failed import is the student's result, reported as data)
+        except BaseException as exc:  # (a failed import is the student's result, reported as data)
             report({"import_error": short_error(exc)})
             return
         function = getattr(student, "lambda_handler", None)
@@ -168,12 +183,14 @@ def main():
             row = {"ids": ids}
             try:
                 row["returned"] = jsonable(function(event, FakeContext()))
-            except BaseException as exc:  # noqa: BLE001 (SystemExit too: report it, carry on)
+            except BaseException as exc:  # (SystemExit too: report it, carry on)
                 row["error"] = short_error(exc)
                 row["trace"] = traceback.format_exc(limit=3)[-600:]
             events.append(row)
 
-        thumbnails = {spec["id"]: describe_thumbnail(s3, target, "thumbnails/" + spec["key"]) for spec in inputs["objects"]}
+        thumbnails = {
+            spec["id"]: describe_thumbnail(s3, target, "thumbnails/" + spec["key"]) for spec in inputs["objects"]
+        }
         report(
             {
                 "events": events,

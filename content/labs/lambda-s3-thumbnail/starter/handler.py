@@ -1,7 +1,7 @@
 """S3 upload -> thumbnail: for every new image in the source bucket, write a small copy to another bucket."""
 
 import io  # noqa: F401 (you will need these)
-import os  # noqa: F401
+import os
 import urllib.parse  # noqa: F401
 
 import boto3

@@ -16,7 +16,7 @@ s3 = boto3.client("s3")  # created once per execution environment, reused by war
 def make_thumbnail(data):
     """The image bytes shrunk to fit MAX_SIZE (never enlarged), in the original format; None if not an image."""
     image = Image.open(io.BytesIO(data))  # raises UnidentifiedImageError on a text file
-    image_format = image.format  # lost by thumbnail(), so keep it
+    image_format = image.format  # kept by thumbnail(), but not by resize(): read it first
     image.thumbnail(MAX_SIZE)  # keeps the aspect ratio, only ever shrinks
     out = io.BytesIO()
     image.save(out, format=image_format)
@@ -37,6 +37,11 @@ def lambda_handler(event, context):
             continue
         body, image_format = made
         thumbnail_key = PREFIX + key
-        s3.put_object(Bucket=target_bucket, Key=thumbnail_key, Body=body, ContentType=Image.MIME.get(image_format, "application/octet-stream"))
+        s3.put_object(
+            Bucket=target_bucket,
+            Key=thumbnail_key,
+            Body=body,
+            ContentType=Image.MIME.get(image_format, "application/octet-stream"),
+        )
         results.append({"key": key, "status": "created", "thumbnail": thumbnail_key})
     return {"results": results}

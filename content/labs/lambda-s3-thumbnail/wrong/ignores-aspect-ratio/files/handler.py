@@ -20,7 +20,7 @@ def make_thumbnail(data):
         image.load()
     except (UnidentifiedImageError, OSError):
         return None
-    image_format = image.format  # lost by thumbnail(), so keep it
+    image_format = image.format  # kept by thumbnail(), but not by resize(): read it first
     image = image.resize(MAX_SIZE)  # squashes every image to exactly 128x128
     out = io.BytesIO()
     image.save(out, format=image_format)
@@ -41,6 +41,11 @@ def lambda_handler(event, context):
             continue
         body, image_format = made
         thumbnail_key = PREFIX + key
-        s3.put_object(Bucket=target_bucket, Key=thumbnail_key, Body=body, ContentType=Image.MIME.get(image_format, "application/octet-stream"))
+        s3.put_object(
+            Bucket=target_bucket,
+            Key=thumbnail_key,
+            Body=body,
+            ContentType=Image.MIME.get(image_format, "application/octet-stream"),
+        )
         results.append({"key": key, "status": "created", "thumbnail": thumbnail_key})
     return {"results": results}
