@@ -259,14 +259,14 @@ def judge(ctx, results):
 
     def text(key):
         value = seen.get(key)
-        return short(value, 300) if isinstance(value, str) and value else None
+        return short(" ".join(value.split()), 300) if isinstance(value, str) and value.strip() else None
 
     if text("import_error"):
         trouble = f"setup_repo.py did not import: {text('import_error')}"
     elif text("error"):
         trouble = f"setup() raised {text('error')}"
     elif not seen:
-        trouble = "nothing came back from the run (did the code crash or run out of time?)"
+        trouble = "nothing came back from the run; did the code crash or run out of time?"
     else:
         trouble = None
 

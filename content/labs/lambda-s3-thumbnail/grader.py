@@ -58,6 +58,7 @@ class Seen:
         thumbnails = raw.get("thumbnails") if isinstance(raw.get("thumbnails"), dict) else {}
         self.thumbnails = {k: v for k, v in thumbnails.items() if isinstance(k, str) and isinstance(v, dict)}
         self.source_keys = raw.get("source_keys")
+        self.source_changed = raw.get("source_changed")
 
     def thumbnail(self, object_id):
         """(size, format) of the thumbnail found for an input, or (None, why not)."""
@@ -219,30 +220,20 @@ def judge(ctx, results):
         )
     )
 
-    source, uploaded = seen.source_keys, {want["key"] for want in expected.values()}
-    if not isinstance(source, list):
-        checks.append(
-            Check(
-                "source bucket untouched",
-                False,
-                0,
-                CHECKS["source bucket untouched"],
-                "the source bucket could not be listed",
-            )
-        )
+    name, points = "source bucket untouched", CHECKS["source bucket untouched"]
+    source, changed = seen.source_keys, seen.source_changed
+    if not isinstance(source, list) or not isinstance(changed, list):
+        checks.append(Check(name, False, 0, points, "the source bucket could not be listed"))
+        return checks
+    uploaded = {want["key"] for want in expected.values()}
+    extra = sorted({k for k in source if isinstance(k, str)} - uploaded)
+    rewritten = sorted(k for k in changed if isinstance(k, str) and k in uploaded)
+    if extra:
+        message = f"{len(extra)} new object(s) appeared in the source bucket, e.g. {extra[0][:80]!r}; in AWS each would trigger the function again, in an endless loop"
+    elif rewritten:
+        message = f"{len(rewritten)} uploaded object(s) were overwritten in the source bucket; in AWS each write would trigger the function again"
     else:
-        extra = sorted({k for k in source if isinstance(k, str)} - uploaded)
-        if extra:
-            message = f"{len(extra)} new object(s) appeared in the source bucket, e.g. {extra[0][:80]!r}; in AWS each would trigger the function again, in an endless loop"
-            checks.append(Check("source bucket untouched", False, 0, CHECKS["source bucket untouched"], message))
-        else:
-            checks.append(
-                Check(
-                    "source bucket untouched",
-                    True,
-                    CHECKS["source bucket untouched"],
-                    CHECKS["source bucket untouched"],
-                    "nothing was written to the source bucket",
-                )
-            )
+        message = "nothing was written to the source bucket"
+    ok = not extra and not rewritten
+    checks.append(Check(name, ok, points if ok else 0, points, message))
     return checks

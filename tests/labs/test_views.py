@@ -1,0 +1,93 @@
+"""Lab pages: login required, submissions are private, errors are messages, and the verdict page polls."""
+
+import io
+import zipfile
+
+import pytest
+from django.urls import reverse
+
+from labs.models import Submission
+from tests.courses.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_lab_pages_need_login(client, lab):
+    for url in [reverse("labs:list"), lab.get_absolute_url()]:
+        response = client.get(url)
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    response = client.post(reverse("labs:submit", args=[lab.content_id]), {"file:pricing.py": "x"})
+    assert response.status_code == 302 and not Submission.objects.exists()
+
+
+def test_lab_page_shows_statement_editor_and_history(client, lab):
+    client.force_login(UserFactory())
+    html = client.get(lab.get_absolute_url()).content.decode()
+    assert "Build a Lambda cost calculator" in html
+    assert 'data-editor="pricing.py"' in html and "def monthly_cost" in html
+    assert "vendor/codemirror/codemirror.js" in html
+
+
+def test_submit_then_the_verdict_page(client, lab, solution_files, django_capture_on_commit_callbacks):
+    user = UserFactory()
+    client.force_login(user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("labs:submit", args=[lab.content_id]), {"file:pricing.py": solution_files["pricing.py"]}
+        )
+    assert response.status_code == 302
+    submission = Submission.objects.get()
+    assert response.url == submission.get_absolute_url()
+    html = client.get(response.url).content.decode()
+    assert 'data-verdict="passed"' in html and 'id="score">100%<' in html
+    assert "hx-trigger" not in html  # final: polling stops
+    assert "1 ms rounding" in html
+    listing = client.get(reverse("labs:list")).content.decode()
+    assert "100%" in listing
+
+
+def test_a_pending_submission_polls(client, lab, solution_files):
+    user = UserFactory()
+    client.force_login(user)
+    client.post(reverse("labs:submit", args=[lab.content_id]), {"file:pricing.py": solution_files["pricing.py"]})
+    submission = Submission.objects.get()  # on_commit did not run: still queued
+    response = client.get(submission.get_absolute_url(), headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert html.lstrip().startswith('<section id="submission-status"')
+    assert 'hx-trigger="every 1s"' in html and 'data-status="queued"' in html
+
+
+def test_another_students_submission_is_not_found(client, lab, solution_files):
+    owner = UserFactory()
+    client.force_login(owner)
+    client.post(reverse("labs:submit", args=[lab.content_id]), {"file:pricing.py": solution_files["pricing.py"]})
+    submission = Submission.objects.get()
+    client.force_login(UserFactory())
+    assert client.get(submission.get_absolute_url()).status_code == 404
+    assert client.get(lab.get_absolute_url() + f"?from={submission.pk}").content.decode().count("return round(") == 0
+
+
+def test_rejected_submissions_keep_the_text_and_explain(client, lab):
+    client.force_login(UserFactory())
+    client.post(reverse("labs:submit", args=[lab.content_id]), {"file:pricing.py": "first = 1"})
+    response = client.post(reverse("labs:submit", args=[lab.content_id]), {"file:pricing.py": "second = 2"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "still being graded" in html and "second = 2" in html
+
+
+def test_a_bad_archive_gets_a_message_not_a_500(client, lab):
+    client.force_login(UserFactory())
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../../etc/passwd", "x")
+    buffer.seek(0)
+    buffer.name = "evil.zip"
+    response = client.post(reverse("labs:submit", args=[lab.content_id]), {"archive": buffer})
+    assert response.status_code == 400
+    assert "Archive refused" in response.content.decode()
+    not_zip = io.BytesIO(b"not a zip")
+    not_zip.name = "x.zip"
+    response = client.post(reverse("labs:submit", args=[lab.content_id]), {"archive": not_zip})
+    assert response.status_code == 400 and "not a zip archive" in response.content.decode()
+    assert not Submission.objects.exists()
