@@ -16,7 +16,7 @@ PORT ?= 8000
 # PostgreSQL used by `make test` (and required when CI is set).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/spinup
 
-.PHONY: help venv run test test-sqlite test-postgres system-deps bench lint format check-content clean
+.PHONY: help venv runtime runtime-image check-labs run test test-sqlite test-postgres system-deps bench lint format check-content clean
 
 help:
 	@echo "make run     set everything up and serve Spinup on http://$(HOST):$(PORT) (SQLite, demo accounts)"
@@ -47,7 +47,7 @@ runtime: $(RUNTIME_STAMP)
 
 # Local development: debug on, SQLite by default, the curriculum synced and demo accounts created.
 run: export DJANGO_DEBUG ?= true
-run: venv
+run: venv runtime
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py sync_content
 	@echo "Demo accounts (debug only):"
@@ -55,19 +55,37 @@ run: venv
 	@echo "Serving Spinup on http://$(HOST):$(PORT)/  (Ctrl-C stops the server and the worker)"
 	@$(PY) manage.py run_dev $(HOST):$(PORT)
 
-# Debian packages the suite drives: Chromium for the browser tests.
+# Debian packages the suite drives: Chromium (browser tests), bubblewrap and the Docker engine (lab
+# sandboxes), debootstrap (the offline base of the Docker lab image). Installed when running as root.
+SYSTEM_PACKAGES := chromium:/usr/bin/chromium bubblewrap:/usr/bin/bwrap docker.io:/usr/sbin/dockerd debootstrap:/usr/sbin/debootstrap
 system-deps:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do [ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; done; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-			echo "Installing Debian's chromium for the browser tests"; \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-		else echo "Browser tests need Debian's chromium (/usr/bin/chromium): sudo apt-get install chromium" >&2; fi; \
+			echo "Installing Debian packages:$$missing"; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+		else echo "Missing Debian packages (tests that need them skip locally):$$missing" >&2; fi; \
 	fi
 
-test: venv system-deps
+# The Docker lab image, built offline; starts the engine first when it is not running.
+runtime-image: venv
+	@if labs/runtime/start-dockerd.sh; then PY=$(PY) labs/runtime/build-image.sh; \
+	elif [ -n "$$CI" ]; then echo "CI needs the Docker engine." >&2; exit 1; \
+	else echo "No Docker engine: the Docker sandbox is left out (bubblewrap still runs labs)."; fi
+
+# Every lab's self-test, on each sandbox backend (a missing backend fails only in CI).
+check-labs: venv runtime
+	@for backend in bwrap docker; do \
+		if DJANGO_DEBUG=true $(PY) manage.py check_labs --backend $$backend; then :; \
+		elif [ -n "$$CI" ] || DJANGO_DEBUG=true $(PY) -c "import django,os;os.environ.setdefault('DJANGO_SETTINGS_MODULE','config.settings');django.setup();from labs import sandbox;import sys;sys.exit(0 if sandbox.BACKENDS['$$backend'].available()[0] else 1)"; then exit 1; \
+		else echo "check_labs on $$backend left out: that sandbox is not available here."; fi; \
+	done
+
+test: venv system-deps runtime runtime-image
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	DJANGO_DEBUG=false $(PY) manage.py sync_content --check --settings=config.settings_test
+	$(MAKE) --no-print-directory check-labs
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
@@ -103,4 +121,4 @@ check-content: venv
 	DJANGO_DEBUG=true $(PY) manage.py sync_content --check
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) .runtime staticfiles .pytest_cache .pytest-db.sqlite3*

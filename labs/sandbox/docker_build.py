@@ -253,13 +253,13 @@ def _remove_layers(layers: list[str], started: float) -> None:
     if not layers:
         return
     code, out, _ = _docker(
-        "image", "inspect", "--format", "{{.Id}} {{.Parent}} {{len .RepoTags}} {{.Created}}", *layers, timeout=30
+        "image", "inspect", "--format", "{{.Id}}|{{.Parent}}|{{len .RepoTags}}|{{.Created}}", *layers, timeout=30
     )
     if code is None:
         return
     info = {}
     for line in out.splitlines():
-        parts = line.split()
+        parts = line.strip().split("|")
         if len(parts) == 4:
             info[parts[0]] = (parts[1], parts[2] == "0", _created(parts[3]))
     ok = set()
@@ -269,7 +269,7 @@ def _remove_layers(layers: list[str], started: float) -> None:
         for image_id, (parent, untagged, created) in info.items():
             if image_id in ok or not untagged or created is None or created < started - 2:
                 continue
-            parent_ok = parent in ok
+            parent_ok = parent in ok or (parent in info and not info[parent][1])  # a layer, or a tagged image
             if not parent_ok and parent and parent not in info:
                 code, tags, _ = _docker("image", "inspect", "--format", "{{len .RepoTags}}", parent, timeout=15)
                 parent_ok = code == 0 and tags.strip() not in ("", "0")
@@ -277,8 +277,15 @@ def _remove_layers(layers: list[str], started: float) -> None:
                 ok.add(image_id)
                 changed = True
     order = [image_id for image_id in reversed(list(info)) if image_id in ok]  # children before parents
-    if order:
+    for attempt in range(6):  # after a cancelled build its last container may linger a moment, holding a layer
+        if not order:
+            return
         _docker("image", "rm", *order, timeout=60)
+        code, out, _ = _docker("image", "inspect", "--format", "{{.Id}}", *order, timeout=30)
+        left = set(out.split())
+        order = [image_id for image_id in order if image_id in left]
+        if order and attempt < 5:
+            time.sleep(1 + attempt)
 
 
 def _non_root_uid(user: str) -> bool:
@@ -318,8 +325,9 @@ def build_and_probe(
     """Build the submitted Dockerfile (no network), run the image locked down, GET http://127.0.0.1:<port><path>.
 
     Returns {"built", "build_log" (tail), "status" (int or None), "body", "user" (the image's configured
-    user), "error" (why there is no answer), "app_log" (tail of the app's output when it did not answer),
-    "seconds"}. Containers, image and leftover layers are always removed.
+    user), "ran_as" (the user the container really ran as), "error" (why there is no answer), "app_log"
+    (tail of the app's output when it did not answer), "seconds"}. Containers, image and leftover layers
+    are always removed.
     """
     if not isinstance(port, int) or not 1 <= port <= 65535:
         raise ValueError("port must be 1-65535")
@@ -332,6 +340,7 @@ def build_and_probe(
         "status": None,
         "body": "",
         "user": None,
+        "ran_as": None,
         "error": "",
         "app_log": "",
         "seconds": 0.0,
@@ -373,6 +382,7 @@ def build_and_probe(
             user = ""
         result["user"] = user if isinstance(user, str) else ""
         run_as = [] if _non_root_uid(result["user"]) else ["--user", NOBODY]
+        result["ran_as"] = result["user"] if not run_as else NOBODY
         code, out, err = _docker(
             "run", "--detach", "--name", app, "--network", "none", "--read-only",
             "--tmpfs", "/tmp:rw,nosuid,nodev,size=64m,mode=1777",

@@ -45,7 +45,8 @@ def scenarios_seen(results):
         for name, info in (row.get("files") or {}).items() if isinstance(row.get("files"), dict) else []:
             if isinstance(name, str) and isinstance(info, dict):
                 writers = [w for w in info.get("writers", []) if as_int(w) is not None] if isinstance(info.get("writers"), list) else []
-                files[name] = {"text": info.get("text") if isinstance(info.get("text"), str) else None, "writers": writers}
+                result = info.get("result") if isinstance(info.get("result"), dict) else None
+                files[name] = {"result": result, "writers": writers}
         errors = row.get("errors") if isinstance(row.get("errors"), dict) else {}
         retry = row.get("retry") if isinstance(row.get("retry"), dict) else {}
         found[row["name"]] = {
@@ -58,14 +59,6 @@ def scenarios_seen(results):
             },
         }
     return found
-
-
-def parse_result(text):
-    try:
-        value = json.loads(text) if isinstance(text, str) else None
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
 
 
 def judge_array(expected, found):
@@ -95,9 +88,8 @@ def judge_array(expected, found):
             )
         wrong = []
         for name, item_id in names.items():
-            result = parse_result(files.get(name, {}).get("text"))
-            words = result.get("words") if result else None
-            if not result or result.get("id") != item_id or as_int(words) != items[item_id]["words"]:
+            result = files.get(name, {}).get("result") or {}
+            if result.get("id") != item_id or as_int(result.get("words")) != items[item_id]["words"]:
                 wrong.append(name)
         if wrong:
             problems["word counts correct"].append(f"{len(wrong)} of {len(names)} output files are missing, not one JSON object, or have the wrong id or word count{crash}")

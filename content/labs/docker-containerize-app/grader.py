@@ -401,6 +401,8 @@ def build_check(ctx, base_ok: bool) -> Check:
         return Check(BUILD, False, 0, points, f"{why}{': ' + tail if tail else ''}")
     status, body = outcome["status"], outcome["body"]
     user = outcome["user"] or "(not set)"
+    if outcome.get("ran_as") and outcome["ran_as"] != outcome["user"]:
+        user = f"{user}, so it was run here as {outcome['ran_as']}"
     if status is None:
         log = " | ".join(outcome["app_log"].strip().splitlines()[-4:])[-400:]
         why = outcome["error"] or "no answer"

@@ -225,13 +225,21 @@ def judge(ctx, results):
         trouble = "nothing came back from the run; did the code crash or run out of time?"
     else:
         trouble = None
-    tail = f" ({trouble})" if trouble else ""
+    said = []
+
+    def tail():
+        """The run's trouble, quoted on the first check that fails for lack of something, not on every one."""
+        if not trouble or said:
+            return ""
+        said.append(True)
+        return f" ({trouble})"
+
     infra = seen.get("infra") if isinstance(seen.get("infra"), dict) else {}
 
     checks = []
     cluster = pick(seen.get("clusters"), name=expected["cluster"])
     ok = cluster is not None and cluster.get("status") == "ACTIVE"
-    checks.append(Check("cluster", ok, 1 if ok else 0, 1, f"cluster {expected['cluster']} is active" if ok else f"no active cluster named {expected['cluster']}{tail}"))
+    checks.append(Check("cluster", ok, 1 if ok else 0, 1, f"cluster {expected['cluster']} is active" if ok else f"no active cluster named {expected['cluster']}{tail()}"))
 
     service = pick(seen.get("services"), cluster=expected["cluster"], name=expected["service"])
     if service is not None and service.get("status") != "ACTIVE":
@@ -245,9 +253,10 @@ def judge(ctx, results):
         task = None
 
     if task is None:
-        missing = f"no task definition was registered{tail}"
+        missing = f"no task definition was registered{tail()}"
         for name, points in (("fargate task definition", 2), ("task size", 2), ("execution role", 1), ("container", 2)):
             checks.append(Check(name, False, 0, points, missing))
+            missing = "no task definition was registered"
     else:
         problems = check_task_definition(task)
         checks.append(Check("fargate task definition", not problems, 0 if problems else 2, 2, problems[0] if problems else "FARGATE-compatible, awsvpc"))
@@ -264,8 +273,8 @@ def judge(ctx, results):
         checks.append(Check("container", problem is None, 0 if problem else 2, 2, problem or "image, port mapping and awslogs logging are right"))
 
     if service is None:
-        missing = f"no active service named {expected['service']} in cluster {expected['cluster']}{tail}"
-        checks.append(Check("service launch", False, 0, 1, missing))
+        missing = f"no active service named {expected['service']} in cluster {expected['cluster']}"
+        checks.append(Check("service launch", False, 0, 1, missing + tail()))
         checks.append(Check("service network", False, 0, 1, missing))
         return checks
     problems = check_launch(service, cluster, expected, task is not None and task_arn == service.get("taskDefinition"))

@@ -1,7 +1,8 @@
 """Runs inside the sandbox: run every child of a few array jobs through worker.process, then retry one.
 
-For each scenario it reports which child created or rewrote each file under /tmp/out, the files' contents
-after the first pass, and what the retry added, removed, changed or touched.
+For each scenario it reports which child created or rewrote each file under /tmp/out, what each file held
+after the first pass (its id and word count, if it is one JSON object), and what the retry added, removed,
+changed or touched.
 """
 
 import copy
@@ -13,12 +14,26 @@ import shutil
 import sys
 
 OUT_DIR = "/tmp/out"
-MAX_FILES = 200
-MAX_TEXT = 200
+MAX_FILES = 150  # per array: enough for every document plus strays, small enough to report
+
+
+def summary(data):
+    """What a result file holds, in a few bounded fields: its id and word count if it is one JSON object."""
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(value, dict):
+        return None
+    item_id, words = value.get("id"), value.get("words")
+    return {
+        "id": item_id[:100] if isinstance(item_id, str) else None,
+        "words": words if isinstance(words, int) and not isinstance(words, bool) else None,
+    }
 
 
 def snapshot():
-    """{name: (signature, text)} for the entries of /tmp/out; a rewrite changes the signature."""
+    """{name: (signature, digest, summary)} for the entries of /tmp/out; any rewrite changes the signature."""
     entries = {}
     if not os.path.isdir(OUT_DIR):
         return entries
@@ -30,11 +45,10 @@ def snapshot():
             if entry.is_file(follow_symlinks=False):
                 with open(entry.path, "rb") as handle:
                     data = handle.read(64 * 1024)
-                digest = hashlib.sha256(data).hexdigest()
-                text = data[:MAX_TEXT].decode("utf-8", "replace")
+                digest, result = hashlib.sha256(data).hexdigest(), summary(data)
             else:
-                digest, text = "not a file", None
-            entries[entry.name] = ((info.st_ino, info.st_mtime_ns, info.st_size, digest), digest, text)
+                digest, result = "not a file", None
+            entries[entry.name[:200]] = ((info.st_ino, info.st_mtime_ns, info.st_size, digest), digest, result)
         except OSError:
             continue
     return entries
@@ -76,7 +90,7 @@ def run_scenario(scenario):
     retry_index = scenario["retry_index"]
     retry_error = run_child(retry_index, size, items, 2)
     after = snapshot()
-    files = {name: {"text": text, "writers": writers.get(name, [])} for name, (_, _, text) in state.items()}
+    files = {name: {"result": result, "writers": writers.get(name, [])} for name, (_, _, result) in state.items()}
     return {
         "name": scenario["name"],
         "errors": errors,
