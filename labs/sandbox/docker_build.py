@@ -51,11 +51,6 @@ NOBODY = "65534:65534"
 
 _ANSI = re.compile(rb"\x1b\[[0-9;]*[A-Za-z]")
 _LAYER = re.compile(rb"^ ---> ([0-9a-f]{12})\s*$")
-_DEPRECATION = (
-    b"DEPRECATED: The legacy builder",
-    b"            Install the buildx",
-    b"            https://docs.docker.com/go/buildx",
-)
 _STAGE_NAME = r"[A-Za-z][A-Za-z0-9_.-]*"
 
 # Runs in the lab runtime image inside the app's network namespace: one GET with retries, one JSON line out
@@ -175,15 +170,21 @@ class _BuildLog(threading.Thread):
         self.stream = stream
         self.tail, self.kept = deque(), 0
         self.layers = []
+        self.banner = False
 
     def run(self):
         while True:
             line = self.stream.readline(16384)
             if not line:
                 break
-            line = _ANSI.sub(b"", line)
-            if line.startswith(_DEPRECATION) or (not self.layers and not self.tail and not line.strip()):
+            line = _ANSI.sub(b"", line).replace(b"\r", b"")
+            if line.startswith(b"DEPRECATED: The legacy builder"):
+                self.banner = True  # the client's notice about BuildKit: indented lines up to a blank one
                 continue
+            if self.banner and (line.startswith(b"      ") or not line.strip()):
+                self.banner = bool(line.strip())
+                continue
+            self.banner = False
             match = _LAYER.match(line)
             if match and len(self.layers) < MAX_LAYER_IDS:
                 self.layers.append(match.group(1).decode())
@@ -393,7 +394,9 @@ def build_and_probe(
             timeout=30,
         )  # fmt: skip
         if code != 0:
-            result["error"] = f"the container did not start: {(err.strip() or 'no reason given')[-300:]}"
+            reason = next((line for line in err.splitlines() if line.strip()), "no reason given")
+            reason = reason.removeprefix("docker: ").removeprefix("Error response from daemon: ")
+            result["error"] = f"the container did not start: {reason[:300]}"
             return result
         answer = _probe(app, probe, port, path)
         result.update(status=answer["status"], body=answer["body"], error=answer["error"])

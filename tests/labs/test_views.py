@@ -91,3 +91,23 @@ def test_a_bad_archive_gets_a_message_not_a_500(client, lab):
     response = client.post(reverse("labs:submit", args=[lab.content_id]), {"archive": not_zip})
     assert response.status_code == 400 and "not a zip archive" in response.content.decode()
     assert not Submission.objects.exists()
+
+
+def test_lambda_labs_show_billed_duration_and_cost_per_million(client, lab):
+    user = UserFactory()
+    client.force_login(user)
+    lab.lambda_memory_mb = 512
+    lab.save()
+    submission = Submission.objects.create(
+        user=user,
+        lab=lab,
+        files={},
+        status="graded",
+        verdict="passed",
+        score=1.0,
+        result={"extra": {"billed_ms": 50.5}, "checks": [], "runs": {}},
+    )
+    html = client.get(submission.get_absolute_url()).content.decode()
+    # 1M x ($0.20/1M + 0.051 s x 0.5 GB x $0.0000166667) = $0.20 + $0.425 = $0.63
+    assert "<strong>51 ms</strong> at 512 MB" in html
+    assert "<strong>$0.63</strong>" in html

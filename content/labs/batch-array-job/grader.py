@@ -44,7 +44,11 @@ def scenarios_seen(results):
         files = {}
         for name, info in (row.get("files") or {}).items() if isinstance(row.get("files"), dict) else []:
             if isinstance(name, str) and isinstance(info, dict):
-                writers = [w for w in info.get("writers", []) if as_int(w) is not None] if isinstance(info.get("writers"), list) else []
+                writers = (
+                    [w for w in info.get("writers", []) if as_int(w) is not None]
+                    if isinstance(info.get("writers"), list)
+                    else []
+                )
                 result = info.get("result") if isinstance(info.get("result"), dict) else None
                 files[name] = {"result": result, "writers": writers}
         errors = row.get("errors") if isinstance(row.get("errors"), dict) else {}
@@ -62,12 +66,17 @@ def scenarios_seen(results):
 
 
 def judge_array(expected, found):
-    problems = {name: [] for name in ("every item exactly once", "shards split as stated", "word counts correct", "retry is idempotent")}
+    problems = {
+        name: []
+        for name in ("every item exactly once", "shards split as stated", "word counts correct", "retry is idempotent")
+    }
     for scenario, want in expected.items():
         seen = found.get(scenario)
         if seen is None:
             for found_problems in problems.values():
-                found_problems.append("no report came back for one of the arrays (did the code crash, print too much or run out of time?)")
+                found_problems.append(
+                    "no report came back for one of the arrays (did the code crash, print too much or run out of time?)"
+                )
             continue
         crash = f" (a child raised {seen['errors'][0][:120]})" if seen["errors"] else ""
         files, items = seen["files"], want["items"]
@@ -76,12 +85,18 @@ def judge_array(expected, found):
         extra = [n for n in files if n not in names]
         twice = [n for n in names if n in files and len(set(files[n]["writers"])) > 1]
         if missing:
-            problems["every item exactly once"].append(f"{len(missing)} of {len(names)} documents have no output file{crash}")
+            problems["every item exactly once"].append(
+                f"{len(missing)} of {len(names)} documents have no output file{crash}"
+            )
         if extra:
-            problems["every item exactly once"].append(f"/tmp/out has files that are not <id>.json for a document, e.g. {extra[0][:60]!r}")
+            problems["every item exactly once"].append(
+                f"/tmp/out has files that are not <id>.json for a document, e.g. {extra[0][:60]!r}"
+            )
         if twice:
             problems["every item exactly once"].append(f"{len(twice)} documents were written by more than one child")
-        stray = [n for n, item_id in names.items() if set(files.get(n, {}).get("writers", [])) != {items[item_id]["owner"]}]
+        stray = [
+            n for n, item_id in names.items() if set(files.get(n, {}).get("writers", [])) != {items[item_id]["owner"]}
+        ]
         if stray:
             problems["shards split as stated"].append(
                 f"{len(stray)} of {len(names)} documents were not written by (only) the child whose contiguous chunk holds them{crash}"
@@ -92,18 +107,24 @@ def judge_array(expected, found):
             if result.get("id") != item_id or as_int(result.get("words")) != items[item_id]["words"]:
                 wrong.append(name)
         if wrong:
-            problems["word counts correct"].append(f"{len(wrong)} of {len(names)} output files are missing, not one JSON object, or have the wrong id or word count{crash}")
+            problems["word counts correct"].append(
+                f"{len(wrong)} of {len(names)} output files are missing, not one JSON object, or have the wrong id or word count{crash}"
+            )
         retry = seen["retry"]
         first_time = {name for name, info in files.items() if want["retry_index"] in info["writers"]}
         if not first_time:
-            problems["retry is idempotent"].append("the child that was retried wrote nothing the first time, so there was nothing to repeat")
+            problems["retry is idempotent"].append(
+                "the child that was retried wrote nothing the first time, so there was nothing to repeat"
+            )
         elif retry["error"]:
             problems["retry is idempotent"].append(f"the retried child raised {retry['error'][:150]}")
         elif not retry["complete"]:
             problems["retry is idempotent"].append("the retry was not reported")
         elif retry["added"] or retry["removed"] or retry["changed"]:
             what = ", ".join(f"{len(retry[k])} {k}" for k in ("added", "removed", "changed") if retry[k])
-            problems["retry is idempotent"].append(f"running a child a second time left different results: files {what}")
+            problems["retry is idempotent"].append(
+                f"running a child a second time left different results: files {what}"
+            )
         elif set(retry["touched"]) - first_time:
             problems["retry is idempotent"].append("the retried child rewrote files it had not written the first time")
     return problems
@@ -127,7 +148,9 @@ def judge_definition(ctx, results):
     seen = observations(results["definition"], default={})
     seen = seen if isinstance(seen, dict) else {}
     container = body.get("containerProperties") if isinstance(body.get("containerProperties"), dict) else {}
-    requirements = container.get("resourceRequirements") if isinstance(container.get("resourceRequirements"), list) else []
+    requirements = (
+        container.get("resourceRequirements") if isinstance(container.get("resourceRequirements"), list) else []
+    )
     resources = {r.get("type"): r.get("value") for r in requirements if isinstance(r, dict)}
     problem = None
     if seen.get("valid") is not True:
@@ -139,7 +162,13 @@ def judge_definition(ctx, results):
         problem = "containerProperties.image is not the image the statement names"
     elif any(resources.get(kind) != value for kind, value in RESOURCES.items()):
         problem = "resourceRequirements must ask for 1 vCPU (VCPU) and 2048 MiB (MEMORY), as strings"
-    valid = Check("job definition valid", problem is None, 0 if problem else 1, POINTS["job definition valid"], problem or "valid, with the type, image, vCPU and memory asked for")
+    valid = Check(
+        "job definition valid",
+        problem is None,
+        0 if problem else 1,
+        POINTS["job definition valid"],
+        problem or "valid, with the type, image, vCPU and memory asked for",
+    )
     retry = body.get("retryStrategy") if isinstance(body.get("retryStrategy"), dict) else None
     timeout = body.get("timeout") if isinstance(body.get("timeout"), dict) else None
     attempts = as_int(retry.get("attempts")) if retry else None
@@ -153,7 +182,13 @@ def judge_definition(ctx, results):
         problem = "no timeout: a stuck child would run (and bill) until someone notices"
     elif seconds is None or seconds < 60:
         problem = "timeout.attemptDurationSeconds must be a whole number of at least 60"
-    retry_check = Check("retry and timeout set", problem is None, 0 if problem else 1, POINTS["retry and timeout set"], problem or f"{attempts} attempts, {seconds} s per attempt")
+    retry_check = Check(
+        "retry and timeout set",
+        problem is None,
+        0 if problem else 1,
+        POINTS["retry and timeout set"],
+        problem or f"{attempts} attempts, {seconds} s per attempt",
+    )
     return valid, retry_check
 
 

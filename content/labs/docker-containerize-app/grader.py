@@ -123,6 +123,10 @@ def parse(text: str):
             raise DockerfileError(f"line {start}: unknown instruction {parts[0][:40]!r}")
         if keyword in NEEDS_ARGUMENTS and not args:
             raise DockerfileError(f"line {start}: {keyword} needs arguments")
+        if keyword in ("RUN", "COPY") and re.match(r"(?:--\S+\s+)*<<-?[\"']?\w", args):
+            raise DockerfileError(
+                f"line {start}: heredocs (<<EOF) are not supported by this builder; use \\ continuations"
+            )
         if not stages and keyword not in ("FROM", "ARG"):
             raise DockerfileError(f"line {start}: the first instruction must be FROM (only ARG may come before it)")
         if keyword == "FROM":
@@ -205,7 +209,10 @@ def check_base(instructions, stages):
             return False, f"{where}: pin with the tag {BASE_IMAGE} here; this offline builder has no digests to match"
         tag = image.rpartition(":")[2] if ":" in image.rsplit("/", 1)[-1] else ""
         if not tag:
-            return False, f"{where}: FROM {image} has no tag, so Docker uses :latest, which changes under you; pin {BASE_IMAGE}"
+            return (
+                False,
+                f"{where}: FROM {image} has no tag, so Docker uses :latest, which changes under you; pin {BASE_IMAGE}",
+            )
         if tag == "latest":
             return False, f"{where}: :latest is not a pinned version (it moves with every release); pin {BASE_IMAGE}"
         if image != BASE_IMAGE:
@@ -263,7 +270,10 @@ def check_dependencies(chain):
             "so every code change invalidates the cache and re-runs pip install; copy requirements.txt alone, "
             "install, then copy the rest"
         )
-    return True, f"requirements.txt copied ({requirement_copy.where()}), installed ({pip_run.where()}), then the source ({source_copy.where()})"
+    return (
+        True,
+        f"requirements.txt copied ({requirement_copy.where()}), installed ({pip_run.where()}), then the source ({source_copy.where()})",
+    )
 
 
 def check_user(chain):
@@ -285,7 +295,10 @@ def check_user(chain):
     if user.lower() == "root" or (user.isdigit() and int(user) == 0):
         return False, f"{last.where()}: USER {value} runs the app as root; use an unprivileged user such as 10001"
     if starts and chain.index(starts[-1]) < chain.index(last):
-        return False, f"{last.where()}: set USER before {starts[-1].keyword} ({starts[-1].where()}) so it is clear what the app runs as"
+        return (
+            False,
+            f"{last.where()}: set USER before {starts[-1].keyword} ({starts[-1].where()}) so it is clear what the app runs as",
+        )
     return True, f"the app runs as {value}"
 
 
@@ -390,7 +403,9 @@ def build_check(ctx, base_ok: bool) -> Check:
         return Check(BUILD, False, 0, 0, "Not run here: building and running the image needs the Docker backend.")
     points = POINTS[BUILD]
     if not base_ok:
-        return Check(BUILD, False, 0, points, f"not built: the base image must be {BASE_IMAGE} (see 'pinned base image')")
+        return Check(
+            BUILD, False, 0, points, f"not built: the base image must be {BASE_IMAGE} (see 'pinned base image')"
+        )
     from labs.sandbox import docker_build
 
     outcome = docker_build.build_and_probe(ctx.files, port=APP_PORT, path="/", timeout=60)
@@ -416,8 +431,20 @@ def build_check(ctx, base_ok: bool) -> Check:
     except ValueError:
         answer = None
     if status != 200 or not isinstance(answer, dict) or answer.get("status") != "ok":
-        return Check(BUILD, False, 0, points, f'GET / answered HTTP {status} with {body[:120]!r}, not 200 with {{"status": "ok"}}')
-    return Check(BUILD, True, points, points, f'built offline in {outcome["seconds"]:.1f} s; runs as {user}; GET / answered 200 {{"status": "ok"}}')
+        return Check(
+            BUILD,
+            False,
+            0,
+            points,
+            f'GET / answered HTTP {status} with {body[:120]!r}, not 200 with {{"status": "ok"}}',
+        )
+    return Check(
+        BUILD,
+        True,
+        points,
+        points,
+        f'built offline in {outcome["seconds"]:.1f} s; runs as {user}; GET / answered 200 {{"status": "ok"}}',
+    )
 
 
 def plan(ctx):
@@ -426,6 +453,8 @@ def plan(ctx):
 
 def judge(ctx, results):
     found = static_checks(ctx.files.get("Dockerfile"))
-    checks = [Check(name, ok, POINTS[name] if ok else 0, POINTS[name], message) for name, (ok, message) in found.items()]
+    checks = [
+        Check(name, ok, POINTS[name] if ok else 0, POINTS[name], message) for name, (ok, message) in found.items()
+    ]
     checks.append(build_check(ctx, found["pinned base image"][0]))
     return checks

@@ -16,7 +16,13 @@ import json
 from labs.grading import Check, Run, observations
 
 GROUPS = [  # (group in hidden data, check name, points, what the group holds, the requirement in plain words)
-    ("release", "release images", 2, "release images", "keep only the 5 most recently pushed images with a tag starting 'release-'"),
+    (
+        "release",
+        "release images",
+        2,
+        "release images",
+        "keep only the 5 most recently pushed images with a tag starting 'release-'",
+    ),
     ("untagged", "untagged images", 2, "untagged images", "expire untagged images pushed more than 7 days ago"),
     ("other", "image cap", 2, "other tagged images", "keep at most 20 images in all, with that rule evaluated last"),
 ]
@@ -91,7 +97,9 @@ def _tag_list(selection, key, where, problems):
             problems.append(f"{where}.{key} must hold non-empty strings (found {short(value, 40)})")
             return None
         if key == "tagPatternList" and value.count("*") > MAX_WILDCARDS:
-            problems.append(f"{where}.tagPatternList entry {short(value, 40)} has more than {MAX_WILDCARDS} '*' wildcards")
+            problems.append(
+                f"{where}.tagPatternList entry {short(value, 40)} has more than {MAX_WILDCARDS} '*' wildcards"
+            )
             return None
     return list(values)
 
@@ -109,13 +117,13 @@ def parse_policy(text):
     problems, priority_problems = [], []
     extra = sorted(set(data) - {"rules"})
     if extra:
-        problems.append(f"unknown top-level field {short(extra[0], 40)} (a policy holds only \"rules\")")
+        problems.append(f'unknown top-level field {short(extra[0], 40)} (a policy holds only "rules")')
     raw_rules = data.get("rules")
     if not isinstance(raw_rules, list) or not raw_rules:
         problems.append('"rules" must be a non-empty list')
         return None, problems, priority_problems
     if len(raw_rules) > MAX_RULES:
-        return None, problems + [f"more than {MAX_RULES} rules"], priority_problems
+        return None, [*problems, f"more than {MAX_RULES} rules"], priority_problems
     rules = []
     for index, raw in enumerate(raw_rules):
         where = f"rules[{index}]"
@@ -127,14 +135,16 @@ def parse_policy(text):
             problems.append(f"{where} has an unknown field {short(unknown[0], 40)}")
         for key in ("selection", "action"):
             if key not in raw:
-                problems.append(f"{where} is missing \"{key}\"")
+                problems.append(f'{where} is missing "{key}"')
         if "description" in raw and not isinstance(raw["description"], str):
             problems.append(f"{where}.description must be a string")
         priority = raw.get("rulePriority")
         if "rulePriority" not in raw:
             priority_problems.append(f"{where} has no rulePriority")
         elif not is_int(priority) or priority < 1:
-            priority_problems.append(f"{where}.rulePriority must be a positive whole number (found {short(priority, 30)})")
+            priority_problems.append(
+                f"{where}.rulePriority must be a positive whole number (found {short(priority, 30)})"
+            )
         action = raw.get("action")
         if "action" in raw:
             if not isinstance(action, dict) or set(action) != {"type"}:
@@ -166,11 +176,15 @@ def parse_policy(text):
             else:
                 patterns = _tag_list(selection, "tagPatternList", where, problems)
         elif status in ("untagged", "any") and (has_prefix or has_pattern):
-            problems.append(f"{where}: a rule with tagStatus '{status}' can't list tags (tag lists belong to 'tagged' rules)")
+            problems.append(
+                f"{where}: a rule with tagStatus '{status}' can't list tags (tag lists belong to 'tagged' rules)"
+            )
         count_type = selection.get("countType")
         count = selection.get("countNumber")
         if count_type not in COUNT_TYPES:
-            problems.append(f"{where}.countType must be imageCountMoreThan or sinceImagePushed (found {short(count_type, 30)})")
+            problems.append(
+                f"{where}.countType must be imageCountMoreThan or sinceImagePushed (found {short(count_type, 30)})"
+            )
         if not is_int(count) or count < 1:
             problems.append(f"{where}.countNumber must be a positive whole number (found {short(count, 30)})")
         if count_type == "sinceImagePushed" and selection.get("countUnit") != "days":
@@ -311,7 +325,10 @@ def judge(ctx, results):
     elif mutability == "IMMUTABLE_WITH_EXCLUSION":
         message = "tags matching the exclusion filters could still be moved; the statement asks that no tag ever be overwritten (IMMUTABLE)"
     else:
-        message = f"tag mutability is {short(mutability, 40)}: a pushed tag could be overwritten; the statement asks for IMMUTABLE" + suffix
+        message = (
+            f"tag mutability is {short(mutability, 40)}: a pushed tag could be overwritten; the statement asks for IMMUTABLE"
+            + suffix
+        )
     checks.append(Check("tag immutability", immutable, 1 if immutable else 0, 1, message))
 
     policy_text = entry.get("lifecycle_policy")

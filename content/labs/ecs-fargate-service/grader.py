@@ -105,11 +105,15 @@ def check_task_definition(task):
     problems = []
     compat = strings(task.get("requiresCompatibilities"))
     if not compat or "FARGATE" not in compat:
-        problems.append("requiresCompatibilities must include FARGATE, so ECS checks the definition against Fargate's rules")
+        problems.append(
+            "requiresCompatibilities must include FARGATE, so ECS checks the definition against Fargate's rules"
+        )
     mode = task.get("networkMode")
     if mode != "awsvpc":
         shown = "no networkMode" if mode is None else f"networkMode {short(mode, 30)}"
-        problems.append(f"{shown}: Fargate tasks must use networkMode awsvpc (each task gets its own network interface)")
+        problems.append(
+            f"{shown}: Fargate tasks must use networkMode awsvpc (each task gets its own network interface)"
+        )
     return problems
 
 
@@ -119,12 +123,16 @@ def check_size(task, expected):
         return "no task-level cpu and memory: Fargate requires both, as one of its valid pairs"
     cpu, memory = parse_cpu(cpu_raw), parse_memory(memory_raw)
     if cpu is None or memory is None:
-        return f"cpu {short(cpu_raw, 20)} / memory {short(memory_raw, 20)} not understood (use CPU units like \"1024\" and MiB like \"2048\")"
+        return f'cpu {short(cpu_raw, 20)} / memory {short(memory_raw, 20)} not understood (use CPU units like "1024" and MiB like "2048")'
     if cpu not in FARGATE_SIZES:
         return f"cpu {cpu} is not a Fargate size (valid: {', '.join(str(c) for c in sorted(FARGATE_SIZES))} CPU units)"
     if memory not in FARGATE_SIZES[cpu]:
         row = FARGATE_SIZES[cpu]
-        listed = ", ".join(f"{m / 1024:g}" for m in row) if len(row) <= 8 else f"{row[0] / 1024:g} to {row[-1] / 1024:g} in {(row[1] - row[0]) / 1024:g} GB steps"
+        listed = (
+            ", ".join(f"{m / 1024:g}" for m in row)
+            if len(row) <= 8
+            else f"{row[0] / 1024:g} to {row[-1] / 1024:g} in {(row[1] - row[0]) / 1024:g} GB steps"
+        )
         return f"{describe_size(cpu, memory)} is not a valid Fargate pair (with {cpu / 1024:g} vCPU, memory can be {listed} GB)"
     need_cpu, need_memory = expected["need_cpu"], expected["need_memory"]
     if cpu < need_cpu or memory < need_memory:
@@ -136,7 +144,11 @@ def check_size(task, expected):
 
 
 def check_container(task, expected):
-    containers = [c for c in task.get("containers", []) if isinstance(c, dict)] if isinstance(task.get("containers"), list) else []
+    containers = (
+        [c for c in task.get("containers", []) if isinstance(c, dict)]
+        if isinstance(task.get("containers"), list)
+        else []
+    )
     app = pick(containers, image=expected["image"])
     if app is None:
         images = ", ".join(short(c.get("image"), 60) for c in containers[:3]) or "none"
@@ -155,7 +167,7 @@ def check_container(task, expected):
         return "in awsvpc mode hostPort must be left out or equal to containerPort"
     logs = app.get("logConfiguration")
     if not isinstance(logs, dict) or logs.get("logDriver") != "awslogs":
-        return "the container doesn't log with the awslogs driver (logConfiguration.logDriver \"awslogs\")"
+        return 'the container doesn\'t log with the awslogs driver (logConfiguration.logDriver "awslogs")'
     options = logs.get("options") if isinstance(logs.get("options"), dict) else {}
     if options.get("awslogs-group") != expected["log_group"]:
         return f"awslogs-group is {short(options.get('awslogs-group'), 60)}, not the log group named in the statement"
@@ -172,7 +184,9 @@ def check_launch(service, cluster, expected, task_ok):
     launch = service.get("launchType")
     strategy = service.get("capacityProviderStrategy")
     if strategy:
-        providers = [s.get("capacityProvider") for s in strategy if isinstance(s, dict)] if isinstance(strategy, list) else []
+        providers = (
+            [s.get("capacityProvider") for s in strategy if isinstance(s, dict)] if isinstance(strategy, list) else []
+        )
         associated = strings(cluster.get("capacityProviders")) if cluster else None
         if launch:
             problems.append("give either a launchType or a capacityProviderStrategy, not both")
@@ -181,8 +195,14 @@ def check_launch(service, cluster, expected, task_ok):
         elif not associated or any(p not in associated for p in providers):
             problems.append("the capacity providers in the strategy must first be associated with the cluster")
     elif launch != "FARGATE":
-        shown = "no launch type (so EC2, unless the cluster has a default strategy)" if launch is None else f"launch type {short(launch, 20)}"
-        problems.append(f"the service uses {shown}; it must run on Fargate (launchType FARGATE or a FARGATE capacity provider)")
+        shown = (
+            "no launch type (so EC2, unless the cluster has a default strategy)"
+            if launch is None
+            else f"launch type {short(launch, 20)}"
+        )
+        problems.append(
+            f"the service uses {shown}; it must run on Fargate (launchType FARGATE or a FARGATE capacity provider)"
+        )
     count = service.get("desiredCount")
     if count != expected["desired_count"]:
         problems.append(f"desiredCount is {short(count, 10)}, not the number of tasks the statement asks for")
@@ -239,7 +259,17 @@ def judge(ctx, results):
     checks = []
     cluster = pick(seen.get("clusters"), name=expected["cluster"])
     ok = cluster is not None and cluster.get("status") == "ACTIVE"
-    checks.append(Check("cluster", ok, 1 if ok else 0, 1, f"cluster {expected['cluster']} is active" if ok else f"no active cluster named {expected['cluster']}{tail()}"))
+    checks.append(
+        Check(
+            "cluster",
+            ok,
+            1 if ok else 0,
+            1,
+            f"cluster {expected['cluster']} is active"
+            if ok
+            else f"no active cluster named {expected['cluster']}{tail()}",
+        )
+    )
 
     service = pick(seen.get("services"), cluster=expected["cluster"], name=expected["service"])
     if service is not None and service.get("status") != "ACTIVE":
@@ -259,18 +289,58 @@ def judge(ctx, results):
             missing = "no task definition was registered"
     else:
         problems = check_task_definition(task)
-        checks.append(Check("fargate task definition", not problems, 0 if problems else 2, 2, problems[0] if problems else "FARGATE-compatible, awsvpc"))
+        checks.append(
+            Check(
+                "fargate task definition",
+                not problems,
+                0 if problems else 2,
+                2,
+                problems[0] if problems else "FARGATE-compatible, awsvpc",
+            )
+        )
         problem = check_size(task, expected)
-        checks.append(Check("task size", problem is None, 0 if problem else 2, 2, problem or "the smallest valid Fargate size that covers the need"))
+        checks.append(
+            Check(
+                "task size",
+                problem is None,
+                0 if problem else 2,
+                2,
+                problem or "the smallest valid Fargate size that covers the need",
+            )
+        )
         role = task.get("executionRoleArn")
         if role == infra.get("execution_role_arn") and isinstance(role, str):
             checks.append(Check("execution role", True, 1, 1, "the task execution role is set"))
         elif not role:
-            checks.append(Check("execution role", False, 0, 1, "no executionRoleArn: Fargate needs it to pull the image from ECR and to send the awslogs logs"))
+            checks.append(
+                Check(
+                    "execution role",
+                    False,
+                    0,
+                    1,
+                    "no executionRoleArn: Fargate needs it to pull the image from ECR and to send the awslogs logs",
+                )
+            )
         else:
-            checks.append(Check("execution role", False, 0, 1, f"executionRoleArn is {short(role, 80)}, not the role given in infra['execution_role_arn']"))
+            checks.append(
+                Check(
+                    "execution role",
+                    False,
+                    0,
+                    1,
+                    f"executionRoleArn is {short(role, 80)}, not the role given in infra['execution_role_arn']",
+                )
+            )
         problem = check_container(task, expected)
-        checks.append(Check("container", problem is None, 0 if problem else 2, 2, problem or "image, port mapping and awslogs logging are right"))
+        checks.append(
+            Check(
+                "container",
+                problem is None,
+                0 if problem else 2,
+                2,
+                problem or "image, port mapping and awslogs logging are right",
+            )
+        )
 
     if service is None:
         missing = f"no active service named {expected['service']} in cluster {expected['cluster']}"
@@ -278,7 +348,23 @@ def judge(ctx, results):
         checks.append(Check("service network", False, 0, 1, missing))
         return checks
     problems = check_launch(service, cluster, expected, task is not None and task_arn == service.get("taskDefinition"))
-    checks.append(Check("service launch", not problems, 0 if problems else 1, 1, problems[0] if problems else "on Fargate with the right number of tasks"))
+    checks.append(
+        Check(
+            "service launch",
+            not problems,
+            0 if problems else 1,
+            1,
+            problems[0] if problems else "on Fargate with the right number of tasks",
+        )
+    )
     problem = check_network(service, infra)
-    checks.append(Check("service network", problem is None, 0 if problem else 1, 1, problem or "in the given subnets and security group"))
+    checks.append(
+        Check(
+            "service network",
+            problem is None,
+            0 if problem else 1,
+            1,
+            problem or "in the given subnets and security group",
+        )
+    )
     return checks

@@ -24,7 +24,11 @@ def is_number(value):
 
 def matches(want, got):
     if isinstance(want, list):  # a size: [cpu units, memory MiB]
-        return isinstance(got, list) and len(got) == 2 and all(is_number(g) and g == w for g, w in zip(got, want, strict=True))
+        return (
+            isinstance(got, list)
+            and len(got) == 2
+            and all(is_number(g) and g == w for g, w in zip(got, want, strict=True))
+        )
     if want is None:
         return got is None
     return is_number(got) and abs(got - want) <= TOLERANCE
@@ -51,7 +55,11 @@ def judge(ctx, results):
     checks = []
     for group, points in GROUPS.items():
         ids = [case_id for case_id, want in expected.items() if want["group"] == group]
-        wrong = [describe(got.get(i, {})) for i in ids if not matches(expected[i]["value"], got.get(i, {}).get("value", "missing"))]
+        wrong = [
+            describe(got.get(i, {}))
+            for i in ids
+            if not matches(expected[i]["value"], got.get(i, {}).get("value", "missing"))
+        ]
         if problem:
             message = f"sizing.py did not import: {problem}"
         elif not got:

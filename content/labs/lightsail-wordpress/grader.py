@@ -20,10 +20,21 @@ def clean_calls(seen):
     """The recorded calls with every field type-checked; anything malformed is dropped."""
     calls = []
     for row in seen.get("calls") if isinstance(seen.get("calls"), list) else []:
-        if not isinstance(row, dict) or not isinstance(row.get("operation"), str) or not isinstance(row.get("params"), dict):
+        if (
+            not isinstance(row, dict)
+            or not isinstance(row.get("operation"), str)
+            or not isinstance(row.get("params"), dict)
+        ):
             continue
-        error = row.get("error") if isinstance(row.get("error"), str) else None
-        calls.append({"operation": row["operation"], "params": row["params"], "ok": row.get("sent") is True and error is None, "error": error})
+        error = row.get("error") if isinstance(row.get("error"), str) and row.get("error") else None
+        calls.append(
+            {
+                "operation": row["operation"],
+                "params": row["params"],
+                "ok": row.get("sent") is True and error is None,
+                "error": error,
+            }
+        )
     return calls
 
 
@@ -42,6 +53,8 @@ def rule(info):
 def check_calls(calls, seen):
     crash = seen.get("deploy_error") if isinstance(seen.get("deploy_error"), str) else None
     bad = next((c for c in calls if c["error"]), None)
+    if isinstance(seen.get("import_error"), str):
+        return f"deploy.py did not import: {seen['import_error'][:250]}"
     if not calls:
         problem = f"deploy() raised {crash[:200]}" if crash else "deploy() made no Lightsail calls"
     elif bad:
@@ -81,9 +94,12 @@ def check_static_ip(calls, want):
 
     def first(operation, ok_only=True, **params):
         for position, call in enumerate(calls):
-            if call["operation"] == operation and (call["ok"] or not ok_only):
-                if all(call["params"].get(k) == v for k, v in params.items()):
-                    return position
+            if (
+                call["operation"] == operation
+                and (call["ok"] or not ok_only)
+                and all(call["params"].get(k) == v for k, v in params.items())
+            ):
+                return position
         return None
 
     created = first("CreateInstances")
@@ -91,7 +107,9 @@ def check_static_ip(calls, want):
     tried = first("AttachStaticIp", ok_only=False)
     attached = first("AttachStaticIp", staticIpName=ip, instanceName=instance)
     if tried is not None and (allocated is None or tried < allocated):
-        return "attach_static_ip came before allocate_static_ip: a static IP has to be allocated before it can be attached"
+        return (
+            "attach_static_ip came before allocate_static_ip: a static IP has to be allocated before it can be attached"
+        )
     if allocated is None:
         return "no static IP named as the statement says was allocated"
     if attached is None:
@@ -157,6 +175,12 @@ def judge(ctx, results):
         "HTTPS open": "TCP 443 open to everyone, SSH and HTTP still open",
     }
     return [
-        Check(name, problems[name] is None, points if problems[name] is None else 0, points, problems[name] or passed_messages[name])
+        Check(
+            name,
+            problems[name] is None,
+            points if problems[name] is None else 0,
+            points,
+            problems[name] or passed_messages[name],
+        )
         for name, points in POINTS.items()
     ]

@@ -14,7 +14,9 @@ else:
     import botocore.session
     from botocore.validate import ParamValidator
 
-    shape = botocore.session.get_session().get_service_model("batch").operation_model("RegisterJobDefinition").input_shape
+    shape = (
+        botocore.session.get_session().get_service_model("batch").operation_model("RegisterJobDefinition").input_shape
+    )
     if isinstance(body, dict):
         report = ParamValidator().validate(body, shape)
         result["valid"] = not report.has_errors()

@@ -4,6 +4,7 @@ moto emulates ECR in this process. After setup() returns (or fails), the emulate
 with a fresh client and one line `SPINUP-OBSERVATIONS <json>` is written straight to file descriptor 1.
 """
 
+import contextlib
 import json
 import os
 import sys
@@ -26,10 +27,8 @@ REGION = "us-east-1"
 
 def emit(data):
     """Write the observations line to fd 1 (not through sys.stdout, which student code could replace), then stop."""
-    try:
+    with contextlib.suppress(Exception):
         sys.stdout.flush()
-    except Exception:
-        pass
     line = ("\nSPINUP-OBSERVATIONS " + json.dumps(data) + "\n").encode()
     while line:
         written = os.write(1, line)

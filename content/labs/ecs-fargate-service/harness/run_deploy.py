@@ -8,6 +8,7 @@ moto keeps less than ECS is sent (it forces networkMode to awsvpc for FARGATE ta
 service's capacityProviderStrategy), so the requests themselves are recorded as moto receives them.
 """
 
+import contextlib
 import copy
 import json
 import os
@@ -33,10 +34,8 @@ TRUST_POLICY = {
 
 def emit(data):
     """Write the observations line to fd 1 (not through sys.stdout, which student code could replace), then stop."""
-    try:
+    with contextlib.suppress(Exception):
         sys.stdout.flush()
-    except Exception:
-        pass
     line = ("\nSPINUP-OBSERVATIONS " + json.dumps(data, default=str) + "\n").encode()
     while line:
         written = os.write(1, line)
@@ -65,7 +64,10 @@ def record_requests():
         params = self._get_params()
         result = register(self)
         arn = result.result["taskDefinition"].arn
-        RECORDED["task_definitions"][arn] = {"networkMode": params.get("networkMode"), "order": len(RECORDED["task_definitions"])}
+        RECORDED["task_definitions"][arn] = {
+            "networkMode": params.get("networkMode"),
+            "order": len(RECORDED["task_definitions"]),
+        }
         return result
 
     def create_service(self):
@@ -101,9 +103,13 @@ def prepare(boto3):
         ec2.create_subnet(VpcId=vpc, CidrBlock=cidr, AvailabilityZone=zone)["Subnet"]["SubnetId"]
         for cidr, zone in (("10.20.1.0/24", "us-east-1a"), ("10.20.2.0/24", "us-east-1b"))
     ]
-    group = ec2.create_security_group(GroupName="orders-api-tasks", Description="orders-api tasks", VpcId=vpc)["GroupId"]
+    group = ec2.create_security_group(GroupName="orders-api-tasks", Description="orders-api tasks", VpcId=vpc)[
+        "GroupId"
+    ]
     iam = boto3.client("iam", region_name=REGION)
-    role = iam.create_role(RoleName="ecsTaskExecutionRole", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"]["Arn"]
+    role = iam.create_role(RoleName="ecsTaskExecutionRole", AssumeRolePolicyDocument=json.dumps(TRUST_POLICY))["Role"][
+        "Arn"
+    ]
     return {"subnets": subnets, "security_groups": [group], "execution_role_arn": role, "region": REGION}
 
 
@@ -124,10 +130,16 @@ def read_back(boto3, ecs):
     clusters = ecs.describe_clusters(clusters=arns).get("clusters", []) if arns else []
     for cluster in clusters:
         found["clusters"].append(
-            {"name": cluster.get("clusterName"), "status": cluster.get("status"), "capacityProviders": cluster.get("capacityProviders") or []}
+            {
+                "name": cluster.get("clusterName"),
+                "status": cluster.get("status"),
+                "capacityProviders": cluster.get("capacityProviders") or [],
+            }
         )
         names = ecs.list_services(cluster=cluster["clusterArn"]).get("serviceArns", [])[:MAX_ITEMS]
-        services = ecs.describe_services(cluster=cluster["clusterArn"], services=names).get("services", []) if names else []
+        services = (
+            ecs.describe_services(cluster=cluster["clusterArn"], services=names).get("services", []) if names else []
+        )
         for service in services:
             key = f"{cluster.get('clusterName')}/{service.get('serviceName')}"
             sent = RECORDED["services"].get(key, {})
@@ -140,8 +152,12 @@ def read_back(boto3, ecs):
                     "taskDefinition": service.get("taskDefinition"),
                     "recorded": bool(sent),
                     "launchType": sent.get("launchType") if sent else service.get("launchType"),
-                    "capacityProviderStrategy": sent.get("capacityProviderStrategy") if sent else service.get("capacityProviderStrategy"),
-                    "networkConfiguration": sent.get("networkConfiguration") if sent else service.get("networkConfiguration"),
+                    "capacityProviderStrategy": sent.get("capacityProviderStrategy")
+                    if sent
+                    else service.get("capacityProviderStrategy"),
+                    "networkConfiguration": sent.get("networkConfiguration")
+                    if sent
+                    else service.get("networkConfiguration"),
                 }
             )
     wanted = [s["taskDefinition"] for s in found["services"] if isinstance(s.get("taskDefinition"), str)]

@@ -191,11 +191,13 @@ def main():
         for ids in inputs["events"]:
             event = s3_event(source, [(specs[i], sizes[i]) for i in ids])
             row = {"ids": ids}
+            started = time.perf_counter()
             try:
                 row["returned"] = jsonable(function(event, FakeContext()))
             except BaseException as exc:  # (SystemExit too: report it, carry on)
                 row["error"] = short_error(exc)
                 row["trace"] = traceback.format_exc(limit=3)[-600:]
+            row["duration_ms"] = round((time.perf_counter() - started) * 1000, 3)
             events.append(row)
 
         thumbnails = {

@@ -37,13 +37,22 @@ BUNDLES = [  # (plan, RAM GB, disk GB, transfer GB, price with IPv4, price IPv6-
 
 
 def now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return datetime.datetime.now(datetime.UTC)
 
 
 def blueprint_list():
     return [
-        {"blueprintId": bid, "name": name, "group": group, "type": kind, "isActive": True, "minPower": 0,
-         "version": version, "platform": "LINUX_UNIX", "description": f"{name} on Lightsail"}
+        {
+            "blueprintId": bid,
+            "name": name,
+            "group": group,
+            "type": kind,
+            "isActive": True,
+            "minPower": 0,
+            "version": version,
+            "platform": "LINUX_UNIX",
+            "description": f"{name} on Lightsail",
+        }
         for bid, name, kind, group, version in BLUEPRINTS
     ]
 
@@ -51,10 +60,33 @@ def blueprint_list():
 def bundle_list():
     bundles = []
     for power, (plan, ram, disk, transfer, price, price_v6) in enumerate(BUNDLES):
-        common = {"cpuCount": 2, "diskSizeInGb": disk, "isActive": True, "power": (power + 1) * 100,
-                  "ramSizeInGb": ram, "transferPerMonthInGb": transfer, "supportedPlatforms": ["LINUX_UNIX"]}
-        bundles.append({"bundleId": f"{plan}_3_0", "name": plan.capitalize(), "price": price, "publicIpv4AddressCount": 1, **common})
-        bundles.append({"bundleId": f"{plan}_ipv6_3_0", "name": f"{plan.capitalize()} IPv6", "price": price_v6, "publicIpv4AddressCount": 0, **common})
+        common = {
+            "cpuCount": 2,
+            "diskSizeInGb": disk,
+            "isActive": True,
+            "power": (power + 1) * 100,
+            "ramSizeInGb": ram,
+            "transferPerMonthInGb": transfer,
+            "supportedPlatforms": ["LINUX_UNIX"],
+        }
+        bundles.append(
+            {
+                "bundleId": f"{plan}_3_0",
+                "name": plan.capitalize(),
+                "price": price,
+                "publicIpv4AddressCount": 1,
+                **common,
+            }
+        )
+        bundles.append(
+            {
+                "bundleId": f"{plan}_ipv6_3_0",
+                "name": f"{plan.capitalize()} IPv6",
+                "price": price_v6,
+                "publicIpv4AddressCount": 0,
+                **common,
+            }
+        )
     return bundles
 
 
@@ -73,9 +105,17 @@ class FakeLightsail:
         self.bundles = {b["bundleId"] for b in bundle_list()}
 
     def operation(self, resource, kind, op_type, zone=REGION + "a"):
-        return {"id": f"op-{len(self.instances)}-{len(self.static_ips)}-{op_type}", "resourceName": resource,
-                "resourceType": kind, "createdAt": now(), "location": {"availabilityZone": zone, "regionName": REGION},
-                "isTerminal": True, "operationType": op_type, "status": "Succeeded", "statusChangedAt": now()}
+        return {
+            "id": f"op-{len(self.instances)}-{len(self.static_ips)}-{op_type}",
+            "resourceName": resource,
+            "resourceType": kind,
+            "createdAt": now(),
+            "location": {"availabilityZone": zone, "regionName": REGION},
+            "isTerminal": True,
+            "operationType": op_type,
+            "status": "Succeeded",
+            "statusChangedAt": now(),
+        }
 
     def instance(self, name):
         if name not in self.instances:
@@ -85,13 +125,21 @@ class FakeLightsail:
     def describe(self, name):
         item = self.instance(name)
         static = next((ip for ip, info in self.static_ips.items() if info["attachedTo"] == name), None)
-        return {"name": name, "arn": f"arn:aws:lightsail:{REGION}:123456789012:Instance/{name}", "createdAt": now(),
-                "location": {"availabilityZone": item["zone"], "regionName": REGION}, "resourceType": "Instance",
-                "blueprintId": item["blueprint"], "bundleId": item["bundle"], "isStaticIp": static is not None,
-                "privateIpAddress": "172.26.5.10",
-                "publicIpAddress": self.static_ips[static]["ipAddress"] if static else "198.51.100.23",
-                "state": {"code": 16, "name": "running"}, "username": "bitnami",
-                "networking": {"ports": [dict(p, accessDirection="inbound") for p in item["ports"]]}}
+        return {
+            "name": name,
+            "arn": f"arn:aws:lightsail:{REGION}:123456789012:Instance/{name}",
+            "createdAt": now(),
+            "location": {"availabilityZone": item["zone"], "regionName": REGION},
+            "resourceType": "Instance",
+            "blueprintId": item["blueprint"],
+            "bundleId": item["bundle"],
+            "isStaticIp": static is not None,
+            "privateIpAddress": "172.26.5.10",
+            "publicIpAddress": self.static_ips[static]["ipAddress"] if static else "198.51.100.23",
+            "state": {"code": 16, "name": "running"},
+            "username": "bitnami",
+            "networking": {"ports": [dict(p, accessDirection="inbound") for p in item["ports"]]},
+        }
 
     @staticmethod
     def check_port(info):
@@ -100,7 +148,12 @@ class FakeLightsail:
         low, high = info.get("fromPort", 0), info.get("toPort", 0)
         if not (0 <= low <= 65535 and 0 <= high <= 65535 and low <= high) and info["protocol"] in ("tcp", "udp"):
             raise Fail("InvalidInputException", "fromPort and toPort must be 0-65535 with fromPort <= toPort")
-        return {"fromPort": low, "toPort": high, "protocol": info["protocol"], "cidrs": info.get("cidrs", ["0.0.0.0/0"])}
+        return {
+            "fromPort": low,
+            "toPort": high,
+            "protocol": info["protocol"],
+            "cidrs": info.get("cidrs", ["0.0.0.0/0"]),
+        }
 
     def handle(self, op, params):
         if op == "GetBlueprints":
@@ -122,9 +175,13 @@ class FakeLightsail:
                 if not NAME.match(name) or name in self.instances:
                     raise Fail("InvalidInputException", f"The instance name is not valid or already in use: {name}")
             for name in params["instanceNames"]:
-                default_ports = [{"fromPort": p, "toPort": p, "protocol": "tcp", "cidrs": ["0.0.0.0/0"]} for p in (22, 80)]
+                default_ports = [
+                    {"fromPort": p, "toPort": p, "protocol": "tcp", "cidrs": ["0.0.0.0/0"]} for p in (22, 80)
+                ]
                 self.instances[name] = {"zone": zone, "blueprint": blueprint, "bundle": bundle, "ports": default_ports}
-            return {"operations": [self.operation(n, "Instance", "CreateInstance", zone) for n in params["instanceNames"]]}
+            return {
+                "operations": [self.operation(n, "Instance", "CreateInstance", zone) for n in params["instanceNames"]]
+            }
         if op == "AllocateStaticIp":
             name = params["staticIpName"]
             if not NAME.match(name) or name in self.static_ips:
@@ -137,14 +194,24 @@ class FakeLightsail:
                 raise Fail("NotFoundException", f"The StaticIp does not exist: {name}")
             self.instance(instance)
             self.static_ips[name]["attachedTo"] = instance
-            return {"operations": [self.operation(name, "StaticIp", "AttachStaticIp"), self.operation(instance, "Instance", "AttachStaticIp")]}
+            return {
+                "operations": [
+                    self.operation(name, "StaticIp", "AttachStaticIp"),
+                    self.operation(instance, "Instance", "AttachStaticIp"),
+                ]
+            }
         if op in ("OpenInstancePublicPorts", "PutInstancePublicPorts", "CloseInstancePublicPorts"):
             item = self.instance(params["instanceName"])
             if op == "PutInstancePublicPorts":
                 item["ports"] = [self.check_port(p) for p in params["portInfos"]]
             else:
                 port = self.check_port(params["portInfo"])
-                item["ports"] = [p for p in item["ports"] if (p["fromPort"], p["toPort"], p["protocol"]) != (port["fromPort"], port["toPort"], port["protocol"])]
+                item["ports"] = [
+                    p
+                    for p in item["ports"]
+                    if (p["fromPort"], p["toPort"], p["protocol"])
+                    != (port["fromPort"], port["toPort"], port["protocol"])
+                ]
                 if op == "OpenInstancePublicPorts":
                     item["ports"].append(port)
             return {"operation": self.operation(params["instanceName"], "Instance", op)}
@@ -159,9 +226,17 @@ class FakeLightsail:
             ports = self.instance(params["instanceName"])["ports"]
             return {"portStates": [dict(p, state="open") for p in ports]}
         if op in ("GetStaticIp", "GetStaticIps"):
-            found = [{"name": n, "ipAddress": i["ipAddress"], "attachedTo": i["attachedTo"], "isAttached": i["attachedTo"] is not None,
-                      "location": {"availabilityZone": "all", "regionName": REGION}, "resourceType": "StaticIp"}
-                     for n, i in self.static_ips.items()]
+            found = [
+                {
+                    "name": n,
+                    "ipAddress": i["ipAddress"],
+                    "attachedTo": i["attachedTo"],
+                    "isAttached": i["attachedTo"] is not None,
+                    "location": {"availabilityZone": "all", "regionName": REGION},
+                    "resourceType": "StaticIp",
+                }
+                for n, i in self.static_ips.items()
+            ]
             if op == "GetStaticIps":
                 return {"staticIps": found}
             match = [s for s in found if s["name"] == params["staticIpName"]]
@@ -189,36 +264,42 @@ def plain(value, depth=0):
 
 
 calls = []
+current = {}  # the call being made
 reads = {}  # calls per operation
-MAX_READS = 20
+MAX_READS = 20  # Get* calls recorded per operation; the rest are only counted
 fake = FakeLightsail()
 
 
 def record(params, model, **kwargs):
-    reads[model.name] = reads.get(model.name, 0) + 1
-    if model.name.startswith("Get") and reads[model.name] > MAX_READS:  # a polling loop: keep the report small
-        call = {"operation": model.name, "params": {}, "sent": False, "unrecorded": True}
-    else:
-        call = {"operation": model.name, "params": plain(params), "sent": False}
+    global current
+    current = {"operation": model.name, "params": plain(params), "sent": False}
     report = ParamValidator().validate(params, model.input_shape)  # the same check botocore makes next
     if report.has_errors():
-        call["error"] = "ParamValidationError: " + "; ".join(report.generate_report().splitlines())[:400]
-    calls.append(call)
+        current["error"] = "ParamValidationError: " + "; ".join(report.generate_report().splitlines())[:400]
+    reads[model.name] = reads.get(model.name, 0) + 1
+    if not (model.name.startswith("Get") and reads[model.name] > MAX_READS):  # a polling loop stays small
+        calls.append(current)
 
 
 def answer(model, params, **kwargs):
-    call = calls[-1]
+    call = current
     call["sent"] = True
     http = AWSResponse(f"https://lightsail.{REGION}.amazonaws.com/", 200, {}, None)
     try:
         return http, fake.handle(model.name, call["params"])
-    except Fail as failure:
-        call["error"] = f"{failure.code}: {failure}"
+    except Exception as failure:
+        code = failure.code if isinstance(failure, Fail) else "InvalidInputException"
+        call["error"] = f"{code}: {failure}"[:300]
         http.status_code = 400
-        return http, {"Error": {"Code": failure.code, "Message": str(failure)}, "ResponseMetadata": {"HTTPStatusCode": 400}}
+        return http, {
+            "Error": {"Code": code, "Message": str(failure)[:300]},
+            "ResponseMetadata": {"HTTPStatusCode": 400},
+        }
 
 
-session = boto3.session.Session(aws_access_key_id="AKIAFAKEFAKEFAKEFAKE", aws_secret_access_key="fake", region_name=REGION)
+session = boto3.session.Session(
+    aws_access_key_id="AKIAFAKEFAKEFAKEFAKE", aws_secret_access_key="fake", region_name=REGION
+)
 client = session.client("lightsail")
 client.meta.events.register("before-parameter-build.lightsail.*", record)
 client.meta.events.register("before-call.lightsail.*", answer)
@@ -226,18 +307,21 @@ client.meta.events.register("before-call.lightsail.*", answer)
 result = {"calls": calls}
 try:
     from deploy import deploy
-
-    deploy(client)
 except Exception as exc:
-    result["deploy_error"] = f"{type(exc).__name__}: {exc}"[:500]
+    result["import_error"] = f"{type(exc).__name__}: {exc}"[:500]
+else:
+    try:
+        deploy(client)
+    except Exception as exc:
+        result["deploy_error"] = f"{type(exc).__name__}: {exc}"[:500]
 for call in calls:
     if not call["sent"] and "error" not in call:
         call["error"] = "not sent (see deploy_error)"
-result["calls"] = [{k: v for k, v in call.items() if k != "unrecorded"} for call in calls if not call.get("unrecorded")][:200]
+result["calls"] = calls[:200]
 result["reads"] = reads
 line = json.dumps(result, default=repr)
 if len(line) > 200_000:  # oversized parameters: keep the order of calls, drop what they carried
-    result["calls"] = [{"operation": c["operation"], "params": {}, "sent": c["sent"], "error": c.get("error", "")} for c in result["calls"]]
+    result["calls"] = [{**c, "params": {}} for c in result["calls"]]
     result["trimmed"] = True
     line = json.dumps(result, default=repr)
 print("SPINUP-OBSERVATIONS " + line)

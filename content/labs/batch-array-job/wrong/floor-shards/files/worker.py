@@ -1,7 +1,6 @@
 """Floor division for the chunk size: the remainder of the manifest belongs to nobody."""
 
 import json
-import math
 import os
 
 OUT_DIR = "/tmp/out"

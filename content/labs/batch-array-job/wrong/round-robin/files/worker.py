@@ -1,7 +1,6 @@
 """An AWS Batch array child: count the words of this child's share of the manifest."""
 
 import json
-import math
 import os
 
 OUT_DIR = "/tmp/out"

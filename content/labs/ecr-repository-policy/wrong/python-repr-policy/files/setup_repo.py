@@ -1,6 +1,4 @@
-"""Create the checkout-service repository: immutable tags, scan on push, and a lifecycle policy."""
-
-import json
+"""Create the checkout-service repository: sends the policy as str(dict), a Python repr, not JSON."""
 
 REPOSITORY = "checkout-service"
 

@@ -38,5 +38,8 @@ def smallest_size(vcpu_needed, memory_gb_needed):
     """Debug logging left in: dumps the whole table on every call."""
     for cpu_units, memories in SIZES:
         for memory_gb in memories:
-            print(f"considering cpu={cpu_units} memory={memory_gb} GB for need {vcpu_needed} vCPU {memory_gb_needed} GB " * 40)
+            print(
+                f"considering cpu={cpu_units} memory={memory_gb} GB for need {vcpu_needed} vCPU {memory_gb_needed} GB "
+                * 40
+            )
     return _smallest_size(vcpu_needed, memory_gb_needed)
