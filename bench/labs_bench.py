@@ -96,7 +96,7 @@ def wait_graded(ids, timeout=300):
     deadline = time.monotonic() + timeout
     done = {}
     while len(done) < len(ids) and time.monotonic() < deadline:
-        for pk, finished in Submission.objects.filter(pk__in=ids, status="graded").values_list("pk", "finished_at"):
+        for pk in Submission.objects.filter(pk__in=ids, status="graded").values_list("pk", flat=True):
             done.setdefault(pk, time.perf_counter())
         time.sleep(0.01)
     return done

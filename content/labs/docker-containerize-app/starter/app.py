@@ -28,6 +28,7 @@ def stop(signum, frame):
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, stop)
+    # 0.0.0.0, not 127.0.0.1: in a container, loopback is not reachable from outside the container.
     server = ThreadingHTTPServer(("0.0.0.0", PORT), Handler)
     print(f"listening on port {PORT}", flush=True)
     try:
