@@ -6,7 +6,8 @@ Trusted code (it runs outside the sandbox, like a grader), but everything it bui
   with `--network none` for every RUN step, `--pull=false`, `--no-cache` (no layer is shared with another
   build, so removing this build's layers can never break someone else's), memory and CPU caps, a wall-clock
   cap, and a capped log. The Docker daemon itself fetches `ADD <url>` sources and missing `FROM` /
-  `COPY --from` images *with its own network*, so a conservative text guard refuses any `ADD`, any `FROM`
+  `COPY --from` images *with its own network*, so a conservative text guard refuses any `ADD` (and
+  `ONBUILD`, which could carry one into a later stage), any `FROM`
   that is not one of `base_images` (or an earlier stage) on one physical line, and any `--from=` naming
   something else, before anything is sent to the daemon.
 - The image then runs detached with no network, a read-only root, a small /tmp, memory with no swap, a
@@ -126,6 +127,8 @@ def guard_dockerfile(text: str, base_images=BASE_IMAGES) -> str | None:
         word = line.split(None, 1)[0].lower() if line.split(None, 1) else ""
         if word == "add":
             return f"line {number}: ADD is not accepted by this builder; use COPY"
+        if word == "onbuild":  # its triggers run in a later FROM of this stage: an ADD hidden from the check above
+            return f"line {number}: ONBUILD is not accepted by this builder"
         if word == "from":
             match = re.fullmatch(rf"from\s+([^\s-]\S*)(?:\s+as\s+({_STAGE_NAME}))?\s*", line, re.I)
             if not match:
