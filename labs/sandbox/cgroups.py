@@ -16,6 +16,20 @@ def available() -> bool:
     return all(os.access(ROOT / name, os.W_OK) for name in ("memory", "pids", "cpuacct"))
 
 
+def _kill_until_empty(pids) -> None:
+    """SIGKILL every process in the group until none is left (a fork can race one pass)."""
+    for _ in range(50):
+        alive = pids()
+        if not alive:
+            return
+        for pid in alive:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.01)
+
+
 class CgroupV1:
     def __init__(self, memory_bytes: int, processes: int):
         name = f"{PREFIX}-{uuid.uuid4().hex[:12]}"
@@ -52,16 +66,7 @@ class CgroupV1:
         return False
 
     def kill_all(self):
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        _kill_until_empty(self.pids)
 
     def remove(self):
         self.kill_all()
@@ -111,16 +116,7 @@ class CgroupV2:
         kill = self.path / "cgroup.kill"
         if kill.exists():
             kill.write_text("1")
-        for _ in range(50):
-            pids = self.pids()
-            if not pids:
-                return
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.01)
+        _kill_until_empty(self.pids)
 
     def remove(self):
         self.kill_all()
