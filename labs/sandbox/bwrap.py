@@ -59,11 +59,12 @@ def _argv(workdir: Path, command: list[str], limits: Limits) -> list[str]:
     for path in ("/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime"):
         if Path(path).exists():
             argv += ["--ro-bind", path, path]
+    # The tmpfs first: binds made after it stay visible even when the runtime lives under /tmp on the host.
+    argv += ["--size", str(limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     prefix = _interpreter_prefix()
     argv += ["--ro-bind", str(prefix), str(prefix)]
     argv += ["--ro-bind", str(runtime_dir()), str(runtime_dir())]
     argv += ["--proc", "/proc", "--dev", "/dev"]
-    argv += ["--size", str(limits.tmpfs_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     argv += ["--ro-bind", str(workdir), WORKDIR, "--chdir", WORKDIR]
     argv += ["--clearenv", "--setenv", "PATH", f"{runtime_dir()}/bin:/usr/bin:/bin", "--setenv", "HOME", "/tmp"]
     argv += ["--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "TMPDIR", "/tmp"]
