@@ -14,6 +14,10 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
+from labs.models import Lab
+from quizzes.models import Question
+from quizzes.services import review_counts
+
 from .content.loader import EXAM_DOMAINS
 from .models import Course, GlossaryTerm, Lesson, LessonProgress, Module
 from .roles import is_instructor
@@ -62,8 +66,6 @@ def home(request):
         return render(request, "courses/home_visitor.html", context)
     done = sum(m.done for m in modules)
     total = sum(m.lesson_count for m in modules)
-    from quizzes.services import review_counts
-
     context.update(
         review=review_counts(request.user),
         done=done,
@@ -94,9 +96,6 @@ def module_detail(request, module_id):
     module = get_object_or_404(Module.objects.published().select_related("course"), content_id=module_id)
     lessons = list(module.lessons.published().with_progress(request.user).order_by("position"))
     done = sum(1 for lesson in lessons if lesson.is_completed)
-    from labs.models import Lab
-    from quizzes.models import Question
-
     context = {
         "labs": list(Lab.objects.published().filter(module=module)),
         "question_count": Question.objects.published().filter(module=module).count(),
@@ -118,8 +117,6 @@ def _lesson_context(request, lesson):
     )
     done = sum(1 for _, completed in siblings if completed)
     completed = next((c for pk, c in siblings if pk == lesson.pk), False)
-    from quizzes.models import Question
-
     return {
         "lesson": lesson,
         "check_questions": min(Question.objects.published().filter(lesson=lesson).count(), 5),

@@ -112,7 +112,3 @@ def submission_detail(request, lab_id, submission_id):
     }
     template = "labs/submission_detail.html#status" if request.htmx else "labs/submission_detail.html"
     return render(request, template, context)
-
-
-def lab_for_module(module):
-    return Lab.objects.published().filter(module=module)

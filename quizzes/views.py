@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from courses.models import Lesson, Module
 
 from . import services, stats, variants
-from .models import Card, Question, ReviewSession
+from .models import Card, ReviewSession
 
 
 def _session_for(request, session_id) -> ReviewSession:
@@ -239,7 +239,3 @@ def settings_view(request):
         messages.success(request, "Study settings saved.")
         return redirect("quizzes:home")
     return render(request, "quizzes/settings.html", {"form": form})
-
-
-def lesson_question_count(lesson) -> int:
-    return Question.objects.published().filter(lesson=lesson).count()
