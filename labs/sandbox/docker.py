@@ -105,8 +105,8 @@ class _Cgroup:
             pass
 
 
-def reap() -> int:
-    """Remove run containers past their deadline: what a killed worker's `docker run` left behind."""
+def reap(*, force: bool = False) -> int:
+    """Remove run containers past their deadline (all of them with force): what a killed worker left behind."""
     if not shutil.which("docker"):
         return 0
     listed = _docker(

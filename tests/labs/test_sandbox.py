@@ -26,22 +26,28 @@ def canary(tmp_path):
 
 
 def leftovers():
-    """Processes still running as the sandbox user, and containers of ours."""
+    """Processes running as the sandbox user, and run containers of ours (any state)."""
     procs = subprocess.run(["pgrep", "-u", "65534"], capture_output=True, text=True).stdout.split()
     containers = subprocess.run(
         ["docker", "ps", "-aq", "--filter", "name=spinup-run-"], capture_output=True, text=True, check=False
     ).stdout.split()
-    return procs, containers
+    return set(procs), set(containers)
 
 
 @pytest.fixture(autouse=True)
 def nothing_left_behind(request):
+    """Whatever the test started is gone afterwards (compared with what ran before it)."""
+    before_procs, before_containers = leftovers()
     yield
     if "backend" in request.fixturenames:
         deadline = time.monotonic() + 5
-        while leftovers() != ([], []) and time.monotonic() < deadline:
+        while True:
+            procs, containers = leftovers()
+            new = (procs - before_procs, containers - before_containers)
+            if new == (set(), set()) or time.monotonic() > deadline:
+                break
             time.sleep(0.1)
-        assert leftovers() == ([], [])
+        assert new == (set(), set())
 
 
 def test_plain_code_runs_as_nobody_with_an_empty_environment(backend):

@@ -97,3 +97,12 @@ def test_sigkill_mid_grade_still_ends_with_exactly_one_result(lab, settings, tmp
     assert final.verdict == "timeout" and final.attempts == 2
     assert final.lease_expires_at is None and final.finished_at is not None
     assert Submission.objects.count() == 1
+
+
+@pytest.fixture(autouse=True)
+def clean_up_the_killed_run():
+    """The killed worker's `docker run` client dies, its container does not: remove it (reap does, later)."""
+    yield
+    from labs.sandbox import docker
+
+    docker.reap(force=True)
