@@ -31,9 +31,15 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
+        last_reap = time.monotonic()
         try:
             while not stopping and all(child.poll() is None for child in children):
                 time.sleep(0.2)
+                if time.monotonic() - last_reap > 30:  # production runs `manage.py reap_submissions` from cron
+                    last_reap = time.monotonic()
+                    from labs.services import submissions_reap
+
+                    submissions_reap()
         finally:
             for child in children:
                 if child.poll() is None:
