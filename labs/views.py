@@ -6,6 +6,7 @@ so another learner's submission is a 404.
 
 import math
 
+from django.conf import settings
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -97,12 +98,20 @@ def submission_detail(request, lab_id, submission_id):
     submission = get_object_or_404(
         Submission.objects.select_related("lab__module"), pk=submission_id, user=request.user, lab__content_id=lab_id
     )
-    if (
+    now = timezone.now()
+    lost = (
         submission.status == Submission.Status.RUNNING
         and submission.lease_expires_at
-        and submission.lease_expires_at < timezone.now()
-    ):
-        services.enqueue(submission.pk)  # its worker died: hand it to another
+        and submission.lease_expires_at < now
+    )
+    retry = (
+        submission.status == Submission.Status.ERROR
+        and submission.attempts < settings.LAB_MAX_ATTEMPTS
+        and submission.finished_at
+        and (now - submission.finished_at).total_seconds() > 5
+    )
+    if lost or retry:
+        services.enqueue(submission.pk)  # its worker died, or our side failed: hand it to another try
     context = {
         "submission": submission,
         "lab": submission.lab,
