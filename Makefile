@@ -56,15 +56,18 @@ run: venv runtime
 	@$(PY) manage.py run_dev $(HOST):$(PORT)
 
 # Debian packages the suite drives: Chromium (browser tests), bubblewrap and the Docker engine (lab
-# sandboxes), debootstrap (the offline base of the Docker lab image). Installed when running as root.
-SYSTEM_PACKAGES := chromium:/usr/bin/chromium bubblewrap:/usr/bin/bwrap docker.io:/usr/sbin/dockerd debootstrap:/usr/sbin/debootstrap
+# sandboxes), debootstrap (the offline base of the Docker lab image), python3-venv (Debian's Python makes the
+# bubblewrap lab runtime: the same Python as the Docker image, readable by the sandbox user), iproute2 (the
+# network namespace of the student-image builder). Installed when running as root.
+SYSTEM_PACKAGES := chromium bubblewrap docker.io debootstrap python3-venv iproute2
 system-deps:
-	@missing=""; for entry in $(SYSTEM_PACKAGES); do [ -x "$${entry#*:}" ] || missing="$$missing $${entry%%:*}"; done; \
+	@missing=""; for package in $(SYSTEM_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$package"; done; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			echo "Installing Debian packages:$$missing"; \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-		else echo "Missing Debian packages (tests that need them skip locally):$$missing" >&2; fi; \
+		else echo "Missing Debian packages (install them with: sudo apt-get install$$missing)" >&2; fi; \
 	fi
 
 # The Docker lab image, built offline; starts the engine first when it is not running.

@@ -2,11 +2,14 @@
 # Build the Docker lab runtime image offline: a Debian base made with debootstrap (once), then the pinned
 # lab packages from wheels downloaded on the host, with `docker build --network none`.
 set -euo pipefail
+# PY may be relative to the caller's folder (the Makefile passes .venv/bin/python): resolve it before cd.
+if [ -n "${PY:-}" ]; then PY="$(realpath -s -- "$PY")"; fi
 cd "$(dirname "$0")"
 IMAGE="${SPINUP_LAB_IMAGE:-spinup-lab-runtime:1}"
 BASE="${SPINUP_LAB_BASE:-spinup-debian-base:bookworm}"
 MIRROR="${SPINUP_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-PY="${PY:-../../.venv/bin/python}"
+PY="${PY:-$(realpath -s ../../.venv/bin/python)}"
+[ -x "$PY" ] || { echo "build-image.sh: no Python at $PY (make venv first)" >&2; exit 1; }
 STAMP_LABEL="spinup.requirements=$(sha256sum requirements.txt Dockerfile | sha256sum | cut -c1-16)"
 
 if docker image inspect "$IMAGE" --format '{{index .Config.Labels "spinup.requirements"}}' 2>/dev/null | grep -qx "${STAMP_LABEL#*=}"; then
