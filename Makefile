@@ -16,7 +16,7 @@ PORT ?= 8000
 # PostgreSQL used by `make test` (and required when CI is set).
 TEST_POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/spinup
 
-.PHONY: help venv runtime runtime-image check-labs run test test-sqlite test-postgres system-deps bench lint format check-content clean
+.PHONY: help venv sandbox-user runtime runtime-image check-labs run test test-sqlite test-postgres system-deps bench lint format check-content clean
 
 help:
 	@echo "make run     set everything up and serve Spinup on http://$(HOST):$(PORT) (SQLite, demo accounts)"
@@ -34,16 +34,25 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
-# The bubblewrap lab runtime: a venv with the pinned lab packages, bound read-only into each sandbox.
+# The bubblewrap lab runtime: a venv of Debian's Python (the Docker image's Python, under /usr so the
+# sandbox user can read it) with the pinned lab packages, bound read-only into each sandbox; and, as root,
+# the unprivileged host user that bubblewrap runs as.
 RUNTIME := .runtime/venv
 RUNTIME_STAMP := $(RUNTIME)/.installed
+RUNTIME_PYTHON ?= $(firstword $(wildcard /usr/bin/python3) $(PYTHON))
+SANDBOX_USER ?= spinup-sandbox
 $(RUNTIME_STAMP): labs/runtime/requirements.txt | $(STAMP)
-	@test -x $(RUNTIME)/bin/python3 || $(PYTHON) -m venv $(RUNTIME)
+	@test -x $(RUNTIME)/bin/python3 || $(RUNTIME_PYTHON) -m venv $(RUNTIME)
 	$(RUNTIME)/bin/python3 -m pip install --quiet --disable-pip-version-check -r labs/runtime/requirements.txt
 	@chmod -R a+rX .runtime
 	@touch $(RUNTIME_STAMP)
 
-runtime: $(RUNTIME_STAMP)
+sandbox-user:
+	@if [ "$$(id -u)" = 0 ] && ! id -u $(SANDBOX_USER) >/dev/null 2>&1; then \
+		useradd --system --user-group --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin $(SANDBOX_USER); \
+		echo "Created the sandbox user $(SANDBOX_USER) (bubblewrap runs as it, never as root)."; fi
+
+runtime: $(RUNTIME_STAMP) sandbox-user
 
 # Local development: debug on, SQLite by default, the curriculum synced and demo accounts created.
 run: export DJANGO_DEBUG ?= true

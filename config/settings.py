@@ -1,6 +1,7 @@
 """Spinup settings: one module, driven by environment variables."""
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -186,6 +187,10 @@ LOGGING = {
 LAB_SANDBOX = os.environ.get("SPINUP_SANDBOX", "auto")
 LAB_RUNTIME_DIR = Path(os.environ.get("SPINUP_LAB_RUNTIME", BASE_DIR / ".runtime" / "venv"))
 LAB_DOCKER_IMAGE = os.environ.get("SPINUP_LAB_IMAGE", "spinup-lab-runtime:1")
+# The unprivileged host user a root worker drops to before it starts bubblewrap (`make runtime` creates it),
+# and where each run's 0700 work folder is made (random names, owned by that user).
+LAB_SANDBOX_USER = os.environ.get("SPINUP_SANDBOX_USER", "spinup-sandbox")
+LAB_WORK_ROOT = Path(os.environ.get("SPINUP_SANDBOX_WORK_ROOT", Path(tempfile.gettempdir()) / "spinup-sandbox"))
 LAB_LEASE_SECONDS = int(os.environ.get("SPINUP_LAB_LEASE_SECONDS", "180"))
 LAB_MAX_ATTEMPTS = int(os.environ.get("SPINUP_LAB_MAX_ATTEMPTS", "3"))
 LAB_SUBMISSIONS_PER_MINUTE = int(os.environ.get("SPINUP_LAB_SUBMISSIONS_PER_MINUTE", "5"))

@@ -99,16 +99,30 @@ def check_files(files: dict[str, bytes]) -> None:
             raise ValueError(f"refused path {name!r}")
 
 
-def write_workdir(files: dict[str, bytes]) -> Path:
+def write_workdir(files: dict[str, bytes], *, root: Path | None = None, owner: tuple[int, int] | None = None) -> Path:
+    """The run's files in a fresh folder with a random name (under `root`), readable only by `owner`.
+
+    Nothing is left behind when a file cannot be written (e.g. `a` and `a/b` both named).
+    """
     check_files(files)
-    root = Path(tempfile.mkdtemp(prefix="spinup-run-"))
-    os.chmod(root, 0o755)
-    for name, content in files.items():
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o755)
-        target.write_bytes(content)
-        os.chmod(target, 0o644)
-    return root
+    if root is not None:
+        root.mkdir(mode=0o711, parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="", dir=root))  # mkdtemp makes it 0700
+    try:
+        for name, content in files.items():
+            target = folder / name
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            target.write_bytes(content)
+            os.chmod(target, 0o400 if owner else 0o644)
+        if owner:
+            for path in [folder, *folder.rglob("*")]:
+                os.lchown(path, *owner)
+        else:
+            os.chmod(folder, 0o755)
+    except BaseException:
+        remove_workdir(folder)
+        raise
+    return folder
 
 
 def remove_workdir(root: Path) -> None:
@@ -140,7 +154,9 @@ class _CappedReader(threading.Thread):
         return b"".join(self.chunks)
 
 
-def run_process(argv, *, limits: Limits, env=None, preexec=None, on_tick=None, kill=None, stdin_bytes=None):
+def run_process(
+    argv, *, limits: Limits, env=None, preexec=None, on_tick=None, kill=None, stdin_bytes=None, pass_fds=()
+):
     """Start argv in its own session, enforce the wall limit, and collect capped output.
 
     on_tick() is polled while it runs and may return a reason to stop ("cpu"); kill() stops everything
@@ -156,6 +172,7 @@ def run_process(argv, *, limits: Limits, env=None, preexec=None, on_tick=None, k
         start_new_session=True,
         preexec_fn=preexec,
         close_fds=True,
+        pass_fds=pass_fds,
     )
     readers = [_CappedReader(process.stdout, limits.output_bytes), _CappedReader(process.stderr, limits.output_bytes)]
     for reader in readers:

@@ -1,14 +1,18 @@
 """The sandbox holds on both backends: limits give their verdicts, nothing leaks in or out, nothing is left."""
 
+import json
 import os
 import subprocess
+import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.conf import settings
 
 from labs import grading, sandbox
-from labs.sandbox import Limits
+from labs.sandbox import Limits, bwrap
+from tests.conftest import require
 
 
 def run(backend, code, **limits):
@@ -25,9 +29,19 @@ def canary(tmp_path):
     assert path.read_text() == "untouched"
 
 
+def sandbox_uids():
+    """Host uids a sandboxed process may run as: bubblewrap's host user, and 65534 in Docker containers."""
+    uids = {"65534"}
+    try:
+        uids.add(str(bwrap.host_identity()[0]))
+    except sandbox.SandboxUnavailable:
+        pass
+    return ",".join(sorted(uids))
+
+
 def leftovers():
-    """Processes running as the sandbox user, and run containers of ours (any state)."""
-    procs = subprocess.run(["pgrep", "-u", "65534"], capture_output=True, text=True).stdout.split()
+    """Processes running as a sandbox user, and run containers of ours (any state)."""
+    procs = subprocess.run(["pgrep", "-u", sandbox_uids()], capture_output=True, text=True).stdout.split()
     containers = subprocess.run(
         ["docker", "ps", "-aq", "--filter", "name=spinup-run-"], capture_output=True, text=True, check=False
     ).stdout.split()
@@ -217,3 +231,136 @@ def test_archive_links_and_zip_bombs_are_refused():
     assert len(bomb.getvalue()) < 100_000
     with pytest.raises(grading.SubmissionRefused, match="512 KiB"):
         grading.unpack_zip(bomb.getvalue())
+
+
+# Host-root findings of the security review: bubblewrap started by root mapped the sandbox's uid to host
+# uid 0, so root-only files were readable and /proc/sys writable (kernel.core_pattern ran a student's script
+# as root). The sandbox process must be an unprivileged host user, whatever the worker runs as.
+
+
+@pytest.fixture
+def root_only_file():
+    """A 0600 root-owned file under a path bound into every sandbox (/usr)."""
+    require(os.geteuid() == 0, "this check needs a root worker (the case the review attacked)")
+    path = Path("/usr/local/share") / f"spinup-root-only-{os.getpid()}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("root secret")
+    os.chmod(path, 0o600)
+    yield path
+    path.unlink()
+
+
+def test_bwrap_sandbox_cannot_read_a_root_only_file(root_only_file):
+    require(bwrap.available()[0], f"bwrap sandbox: {bwrap.available()[1]}")
+    result = run("bwrap", f"try:\n    print(open('{root_only_file}').read())\nexcept OSError as e:\n    print('ERR', e.errno)")
+    assert result.stdout.split()[0] == b"ERR", result.stdout
+    assert b"root secret" not in result.stdout
+
+
+def test_no_proc_sys_entry_is_writable(backend):
+    """Every /proc/sys entry refuses writes; a harmless sysctl read before and after is unchanged."""
+    sysctl = Path("/proc/sys/kernel/printk_ratelimit_burst")
+    before = sysctl.read_text()
+    code = """
+import os, json
+wrote, tried = [], 0
+for folder, _, names in os.walk("/proc/sys"):
+    for name in names:
+        path = os.path.join(folder, name)
+        try:
+            with open(path, "r+") as handle:
+                value = handle.read()
+                handle.seek(0)
+                handle.write(value)
+            wrote.append(path)
+        except OSError:
+            tried += 1
+try:
+    open("/proc/sys/kernel/printk_ratelimit_burst", "w").write("77")
+    wrote.append("burst")
+except OSError:
+    pass
+print(json.dumps({"wrote": wrote[:20], "tried": tried}))
+"""
+    result = run(backend, code, wall_seconds=20)
+    data = json.loads(result.stdout)
+    assert data["wrote"] == [] and data["tried"] > 100
+    assert sysctl.read_text() == before
+
+
+def test_bwrap_runs_as_an_unprivileged_host_user():
+    """Seen from the host, every process of a running sandbox has a non-root real and effective uid."""
+    require(bwrap.available()[0], f"bwrap sandbox: {bwrap.available()[1]}")
+    seen = {}
+
+    def watch():
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline and not seen:
+            for procs in Path("/sys/fs/cgroup").glob("**/spinup-sandbox-*/cgroup.procs"):
+                for pid in procs.read_text().split():
+                    try:
+                        status = Path(f"/proc/{pid}/status").read_text()
+                    except OSError:
+                        continue
+                    uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
+                    seen[pid] = {int(uid) for uid in uids}
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    result = run("bwrap", "import time\ntime.sleep(1.5)\nprint('slept')")
+    watcher.join()
+    assert result.stdout.strip() == b"slept"
+    assert seen, "no sandbox process was seen"
+    assert all(0 not in uids for uids in seen.values()), seen
+    if os.geteuid() == 0:
+        expected = {bwrap.host_identity()[0]}
+        assert all(uids == expected for uids in seen.values()), seen
+
+
+def test_bwrap_refuses_a_sandbox_user_that_is_root(settings):
+    require(os.geteuid() == 0, "only a root worker drops to the sandbox user")
+    settings.LAB_SANDBOX_USER = "root"
+    assert not bwrap.available()[0]
+    with pytest.raises(sandbox.SandboxUnavailable, match="root"):
+        sandbox.run({"main.py": b"print(1)"}, ["python3", "main.py"], backend="bwrap")
+
+
+def test_bwrap_blocks_kernel_surface_and_keeps_writes_in_the_capped_tmp():
+    require(bwrap.available()[0], f"bwrap sandbox: {bwrap.available()[1]}")
+    code = """
+import ctypes, json, os
+libc = ctypes.CDLL(None, use_errno=True)
+calls = {"mount": (165, b"none", b"/tmp", b"tmpfs", 0, None), "ptrace": (101, 0, 0, 0, 0),
+         "keyctl": (250, 0, 0, 0, 0), "bpf": (321, 0, 0, 0), "perf_event_open": (298, 0, 0, 0, 0, 0),
+         "userfaultfd": (323, 0), "unshare": (272, 0x10000000)}
+out = {}
+for name, args in calls.items():
+    ctypes.set_errno(0)
+    out[name] = [libc.syscall(*args), ctypes.get_errno()]
+for path in ["/x", "/root/x", "/dev/x", "/lab/x", "/etc/x"]:
+    try:
+        open(path, "w").write("x")
+        out[path] = "WROTE"
+    except OSError as exc:
+        out[path] = exc.errno
+out["workdir_mode"] = oct(os.stat("/lab").st_mode & 0o777)
+print(json.dumps(out))
+"""
+    result = run("bwrap", code)
+    data = json.loads(result.stdout)
+    for name in ("mount", "ptrace", "keyctl", "bpf", "perf_event_open", "userfaultfd", "unshare"):
+        assert data[name] == [-1, 1], (name, data[name])  # EPERM from the seccomp filter
+    for path in ["/x", "/root/x", "/dev/x", "/lab/x", "/etc/x"]:
+        assert data[path] != "WROTE", path
+    assert data["workdir_mode"] == "0o700"
+
+
+def test_bwrap_work_folder_is_private_and_removed():
+    require(bwrap.available()[0], f"bwrap sandbox: {bwrap.available()[1]}")
+    root = Path(settings.LAB_WORK_ROOT)
+    before = set(root.iterdir()) if root.exists() else set()
+    result = run("bwrap", "import os\nprint(os.getcwd(), sorted(os.listdir('.')))")
+    assert result.stdout.split()[0] == b"/lab"
+    assert set(root.iterdir()) == before
+    assert root.stat().st_mode & 0o777 == 0o711  # others may pass through to their own folder, not list
