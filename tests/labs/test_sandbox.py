@@ -1,5 +1,6 @@
 """The sandbox holds on both backends: limits give their verdicts, nothing leaks in or out, nothing is left."""
 
+import contextlib
 import json
 import os
 import subprocess
@@ -32,10 +33,8 @@ def canary(tmp_path):
 def sandbox_uids():
     """Host uids a sandboxed process may run as: bubblewrap's host user, and 65534 in Docker containers."""
     uids = {"65534"}
-    try:
+    with contextlib.suppress(sandbox.SandboxUnavailable):
         uids.add(str(bwrap.host_identity()[0]))
-    except sandbox.SandboxUnavailable:
-        pass
     return ",".join(sorted(uids))
 
 
@@ -252,7 +251,9 @@ def root_only_file():
 
 def test_bwrap_sandbox_cannot_read_a_root_only_file(root_only_file):
     require(bwrap.available()[0], f"bwrap sandbox: {bwrap.available()[1]}")
-    result = run("bwrap", f"try:\n    print(open('{root_only_file}').read())\nexcept OSError as e:\n    print('ERR', e.errno)")
+    result = run(
+        "bwrap", f"try:\n    print(open('{root_only_file}').read())\nexcept OSError as e:\n    print('ERR', e.errno)"
+    )
     assert result.stdout.split()[0] == b"ERR", result.stdout
     assert b"root secret" not in result.stdout
 
