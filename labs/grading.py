@@ -13,8 +13,11 @@ Hidden expectations stay in this process: only files a Run names explicitly ente
 import importlib.util
 import io
 import json
+import logging
+import re
 import stat
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -23,7 +26,11 @@ from django.conf import settings
 from courses.content import yamlines
 
 from . import sandbox
-from .sandbox import Limits, RunResult
+from .sandbox import Limits, NoReply, RunResult, SandboxError
+
+logger = logging.getLogger(__name__)
+SERVICE_LIMITS = {"memory_mb": 512, "processes": 64, "cpu_seconds": 20.0, "tmpfs_mb": 64}
+SERVICE_START_SECONDS = 20
 
 OBSERVATIONS_MARKER = "SPINUP-OBSERVATIONS "
 MAX_OBSERVATION_BYTES = 256 * 1024
@@ -37,12 +44,34 @@ class SubmissionRefused(ValueError):  # noqa: N818
     """The submission itself is unusable (bad archive, bad path); the message tells the student why."""
 
 
+HARNESS = Path(__file__).resolve().parent / "harness"
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+HIDDEN_OUTPUT = "(not shown: this run saw held-back cases)"
+
+
+def displayable(text: str, limit: int = 20000) -> str:
+    """Untrusted text made safe to show: control characters (terminal escapes, NUL, bidi overrides) removed."""
+    return CONTROL.sub("", text)[-limit:]
+
+
+@dataclass
+class Service:
+    """A trusted endpoint for a Run (an emulated AWS account): spinup_service.py and the lab's service/
+    folder in a sandbox of their own, reachable from the student's run only through a Unix socket."""
+
+    files: dict
+    limits: dict | None = None
+
+
 @dataclass
 class Run:
     name: str
     command: list
-    files: dict = field(default_factory=dict)  # extra files (harness, inputs) added beside the student's
+    files: dict = field(default_factory=dict)  # extra files (harness, public inputs) beside the student's
     limits: dict | None = None
+    driver: Callable | None = None  # driver(channel) talks to the run; its return value: result.driver["value"]
+    service: Service | None = None  # the endpoint's state after the run: result.extra["state"]
+    show_output: bool = True  # False for runs that saw held-back cases: their output is never shown
 
 
 @dataclass
@@ -73,6 +102,13 @@ class LabContext:
 
     def hidden_json(self, name: str):
         return json.loads((self.hidden / name).read_text())
+
+    def service(self, limits: dict | None = None) -> Service:
+        """The lab's trusted endpoint: its service/ folder (lab_service.py) beside spinup_service.py."""
+        files = read_tree(self.root / "service")
+        for name in ("spinup_service.py", "spinup_relay.py"):
+            files[name] = (HARNESS / name).read_bytes()
+        return Service(files, limits)
 
 
 @dataclass
@@ -166,6 +202,19 @@ def unpack_zip(data: bytes) -> dict[str, bytes]:
     return files
 
 
+def run_trouble(result: RunResult) -> str | None:
+    """What went wrong in a student's run, in one line for messages (never evidence of success)."""
+    if result.oom_killed:
+        return "the code ran out of memory"
+    if result.timed_out or result.cpu_exceeded:
+        return "the code ran out of time"
+    if result.exit_code not in (0, None):
+        lines = [line for line in result.stderr.decode("utf-8", "replace").splitlines() if line.strip()]
+        last = displayable(lines[-1].strip(), 300) if lines else f"exit code {result.exit_code}"
+        return f"the code stopped with an error: {last}"
+    return None
+
+
 def observations(result: RunResult, *, default=None):
     """The JSON the harness printed after the marker (last one wins), parsed with a size cap; else default."""
     text = result.stdout.decode("utf-8", "replace")
@@ -208,10 +257,21 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
     ctx = LabContext(slug=slug, root=root, files=files, backend=name, limits=dict(meta.get("limits") or {}))
     grader = load_grader(root)
     results = {}
+    shown = {}
     for run in grader.plan(ctx) or []:
         limits = Limits.from_dict({**ctx.limits, **(run.limits or {})})
-        results[run.name] = sandbox.run({**files, **run.files}, run.command, limits, backend=name)
-    checks = grader.judge(ctx, results)
+        if run.service:
+            results[run.name] = run_with_service(run, {**files, **run.files}, limits, name)
+        else:
+            results[run.name] = sandbox.run(
+                {**files, **run.files}, run.command, limits, backend=name, driver=run.driver
+            )
+        shown[run.name] = run.show_output
+    try:
+        checks = grader.judge(ctx, results)
+    except Exception as exc:  # a judge meeting output it did not foresee: the submission fails, with a reason
+        logger.exception("the %s grader raised while judging", slug)
+        checks = [Check("results", False, 0, 1, f"the results could not be judged ({type(exc).__name__})")]
     total = sum(c.max_points for c in checks) or 1
     score = sum(c.points for c in checks) / total
     verdict = "passed" if score >= 0.9999 else "failed"
@@ -222,11 +282,20 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
             verdict = "timeout"
         elif result.output_cut and verdict not in ("oom", "timeout"):
             verdict = "output_cut"
+    if verdict in ("timeout", "oom"):  # a run that was stopped earns nothing, whatever it left behind
+        reason = "it ran out of time" if verdict == "timeout" else "it ran out of memory"
+        for check in checks:
+            if check.passed:
+                check.passed, check.points = False, 0
+                check.message = f"{check.message}; not counted: the run was stopped ({reason})"
+        score = 0.0
+    for check in checks:
+        check.message = displayable(str(check.message), 2000)
     runs = {
         key: {
             "exit_code": r.exit_code,
-            "stdout": r.stdout.decode("utf-8", "replace")[-20000:],
-            "stderr": r.stderr.decode("utf-8", "replace")[-20000:],
+            "stdout": displayable(r.stdout.decode("utf-8", "replace")) if shown[key] else HIDDEN_OUTPUT,
+            "stderr": displayable(r.stderr.decode("utf-8", "replace")) if shown[key] else HIDDEN_OUTPUT,
             "stdout_truncated": r.stdout_truncated,
             "stderr_truncated": r.stderr_truncated,
             "timed_out": r.timed_out,
@@ -240,3 +309,59 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
         for key, r in results.items()
     }
     return Verdict("graded", verdict, score, checks, runs, extra=ctx.extra)
+
+
+def run_with_service(run: Run, files: dict, limits: Limits, backend: str) -> RunResult:
+    """The student's run against a trusted endpoint in its own sandbox; the endpoint's state after the run
+    (read by the endpoint itself, once the student's process has exited) goes to result.extra["state"]."""
+    service_limits = Limits.from_dict(
+        {
+            **SERVICE_LIMITS,
+            **(run.service.limits or {}),
+            "wall_seconds": limits.wall_seconds + SERVICE_START_SECONDS + 10,
+        }
+    )
+    files = {**files, **{name: (HARNESS / name).read_bytes() for name in ("spinup_aws.py", "spinup_relay.py")}}
+    with sandbox.shared_folder(backend) as share:
+
+        def drive(channel):
+            try:
+                ready = channel.receive(SERVICE_START_SECONDS)
+            except NoReply as exc:
+                raise SandboxError(f"the emulated AWS endpoint did not start: {exc}") from None
+            if not isinstance(ready, dict) or "ready" not in ready:
+                raise SandboxError("the emulated AWS endpoint did not start")
+            infra = json.dumps(ready["ready"]).encode()
+            student = sandbox.run(
+                {**files, "infra.json": infra}, run.command, limits, backend=backend, share=share.read_only()
+            )
+            channel.send({"collect": True})
+            try:
+                reply = channel.receive(15)
+                student.extra["state"] = reply.get("state") if isinstance(reply, dict) else None
+            except NoReply as exc:
+                student.extra["state"] = None
+                student.extra["state_error"] = str(exc)
+            student.extra["infra"] = ready["ready"]
+            return student
+
+        service = sandbox.run(
+            run.service.files,
+            ["python3", "spinup_service.py"],
+            service_limits,
+            backend=backend,
+            driver=drive,
+            share=share,
+        )
+    if "error" in service.driver:
+        error = service.driver["error"]
+        if isinstance(error, SandboxError):
+            tail = service.stderr.decode("utf-8", "replace")[-800:]
+            raise SandboxError(f"{error}; endpoint output: {tail}")
+        raise error
+    student = service.driver.get("value")
+    if student is None:
+        raise SandboxError("the emulated AWS endpoint ended without a result")
+    if student.extra.get("state") is None and service.oom_killed:
+        student.extra["state_error"] = "the emulated AWS endpoint ran out of memory"
+    return student

@@ -1,25 +1,43 @@
 """Sandboxes for student code: `run(files, command, limits, backend=...)`. Never run student code elsewhere."""
 
+import contextlib
 import subprocess
 
 from django.conf import settings
 
 from . import bwrap, docker
-from .base import CAPS, DEFAULTS, Limits, RunResult, SandboxError, SandboxUnavailable, check_files
+from .base import (
+    CAPS,
+    DEFAULTS,
+    Channel,
+    Limits,
+    NoReply,
+    RunResult,
+    SandboxError,
+    SandboxUnavailable,
+    Share,
+    check_files,
+    parse_untrusted_json,
+)
 
 BACKENDS = {"docker": docker, "bwrap": bwrap}
 
 __all__ = [
     "CAPS",
     "DEFAULTS",
+    "Channel",
     "Limits",
+    "NoReply",
     "RunResult",
     "SandboxError",
     "SandboxUnavailable",
+    "Share",
     "check_files",
+    "parse_untrusted_json",
     "reap",
     "resolve",
     "run",
+    "shared_folder",
     "status",
 ]
 
@@ -46,10 +64,29 @@ def resolve(name: str | None = None) -> str:
 
 
 def run(
-    files: dict[str, bytes], command: list[str], limits: Limits | None = None, *, backend: str | None = None
+    files: dict[str, bytes],
+    command: list[str],
+    limits: Limits | None = None,
+    *,
+    backend: str | None = None,
+    driver=None,
+    share: Share | None = None,
 ) -> RunResult:
+    """Run a command over files in a sandbox. With a driver, driver(channel) talks to it in JSON lines
+    (the result's .driver holds what it returned); with a share, the folder is mounted at /svc."""
     name = resolve(backend)
-    return BACKENDS[name].run(files, command, limits or Limits())
+    return BACKENDS[name].run(files, command, limits or Limits(), driver=driver, share=share)
+
+
+@contextlib.contextmanager
+def shared_folder(backend: str):
+    """A Share for one grading's sandboxes (a trusted service and the student's run), removed afterwards."""
+    module = BACKENDS[resolve(backend)]
+    share = module.make_share()
+    try:
+        yield share
+    finally:
+        module.remove_share(share)
 
 
 def reap() -> None:

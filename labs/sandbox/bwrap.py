@@ -22,7 +22,7 @@ from pathlib import Path
 from django.conf import settings
 
 from . import cgroups, seccomp
-from .base import Limits, RunResult, SandboxUnavailable, remove_workdir, run_process, write_workdir
+from .base import SHARE_MOUNT, Limits, RunResult, SandboxUnavailable, Share, remove_workdir, run_process, write_workdir
 
 NOBODY = 65534
 WORKDIR = "/lab"  # not /work: the runtime may live under /work on the host
@@ -101,7 +101,19 @@ def _interpreter_prefix() -> Path:
     raise SandboxUnavailable("the lab runtime has no pyvenv.cfg home")
 
 
-def _argv(workdir: Path, command: list[str], limits: Limits, seccomp_fd: int) -> list[str]:
+def make_share() -> Share:
+    """A private host folder for a service's socket, owned by the sandbox user."""
+    uid, gid = host_identity()
+    folder = write_workdir({}, root=Path(settings.LAB_WORK_ROOT), owner=(uid, gid) if os.geteuid() == 0 else None)
+    os.chmod(folder, 0o700)
+    return Share(str(folder), writable=True)
+
+
+def remove_share(share: Share) -> None:
+    remove_workdir(Path(share.where))
+
+
+def _argv(workdir: Path, command: list[str], limits: Limits, seccomp_fd: int, share: Share | None = None) -> list[str]:
     argv = ["bwrap", "--unshare-all", "--unshare-user", "--die-with-parent", "--new-session", "--cap-drop", "ALL"]
     argv += ["--uid", str(NOBODY), "--gid", str(NOBODY), "--hostname", "sandbox", "--disable-userns"]
     for path in ("/usr", "/bin", "/lib", "/lib64", "/lib32", "/sbin"):
@@ -118,6 +130,8 @@ def _argv(workdir: Path, command: list[str], limits: Limits, seccomp_fd: int) ->
     argv += ["--ro-bind", str(runtime_dir()), str(runtime_dir())]
     argv += ["--proc", "/proc", "--ro-bind", "/proc/sys", "/proc/sys", "--dev", "/dev"]
     argv += ["--ro-bind", str(workdir), WORKDIR, "--chdir", WORKDIR]
+    if share:
+        argv += ["--bind" if share.writable else "--ro-bind", share.where, SHARE_MOUNT]
     argv += ["--remount-ro", "/dev", "--remount-ro", "/"]  # the only writable place is the capped /tmp
     argv += ["--clearenv", "--setenv", "PATH", f"{runtime_dir()}/bin:/usr/bin:/bin", "--setenv", "HOME", "/tmp"]
     argv += ["--setenv", "LANG", "C.UTF-8", "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "TMPDIR", "/tmp"]
@@ -125,7 +139,7 @@ def _argv(workdir: Path, command: list[str], limits: Limits, seccomp_fd: int) ->
     return argv + [str(runtime_python()) if part == "python3" else part for part in command]
 
 
-def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResult:
+def run(files: dict[str, bytes], command: list[str], limits: Limits, *, driver=None, share=None) -> RunResult:
     ok, why = available()
     if not ok:
         raise SandboxUnavailable(why)
@@ -157,13 +171,14 @@ def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResul
 
     try:
         raw = run_process(
-            _argv(workdir, command, limits, seccomp_fd),
+            _argv(workdir, command, limits, seccomp_fd, share),
             limits=limits,
             env={},
             preexec=preexec,
             on_tick=on_tick,
             kill=group.kill_all,
             pass_fds=(seccomp_fd,),
+            driver=driver,
         )
         result = RunResult(
             **raw,

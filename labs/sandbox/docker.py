@@ -19,16 +19,26 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .base import Limits, RunResult, SandboxError, SandboxUnavailable, check_files, run_process
+from .base import SHARE_MOUNT, Limits, RunResult, SandboxError, SandboxUnavailable, Share, check_files, run_process
 
 NOBODY = "65534:65534"
 CGROUP = Path("/sys/fs/cgroup")
-# Unpack the submission (a tar on stdin, made by us from checked names) into the tmpfs, then become the command.
-BOOT = (
-    "import os,sys,tarfile;"
-    "tarfile.open(fileobj=sys.stdin.buffer,mode='r|').extractall('/tmp/lab');"
-    "os.chdir('/tmp/lab');os.execvp(sys.argv[1],sys.argv[1:])"
-)
+# Unpack the submission (a tar on stdin after its 16-digit length, made by us from checked names) into the
+# tmpfs, then become the command. Reading exactly that many bytes leaves the rest of stdin to the command
+# (a driver's JSON lines).
+BOOT = """import io, os, sys, tarfile
+def take(n):
+    data = b""
+    while len(data) < n:
+        chunk = os.read(0, n - len(data))
+        if not chunk:
+            raise SystemExit(125)
+        data += chunk
+    return data
+tarfile.open(fileobj=io.BytesIO(take(int(take(16))))).extractall("/tmp/lab")
+os.chdir("/tmp/lab")
+os.execvp(sys.argv[1], sys.argv[1:])
+"""
 
 
 def image() -> str:
@@ -122,7 +132,18 @@ def reap(*, force: bool = False) -> int:
     return len(stale)
 
 
-def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResult:
+def make_share() -> Share:
+    """A fresh named volume; the image's /svc (owned by 65534) seeds its ownership on first mount."""
+    name = f"spinup-share-{uuid.uuid4().hex[:16]}"
+    _docker("volume", "create", "--label", "spinup.share=1", name, timeout=30)
+    return Share(name, writable=True)
+
+
+def remove_share(share: Share) -> None:
+    _docker("volume", "rm", "--force", share.where, check=False, timeout=30)
+
+
+def run(files: dict[str, bytes], command: list[str], limits: Limits, *, driver=None, share=None) -> RunResult:
     ok, why = available()
     if not ok:
         raise SandboxUnavailable(why)
@@ -139,6 +160,8 @@ def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResul
         "--user", NOBODY, "--cap-drop", "ALL", "--security-opt", "no-new-privileges",
         "--env", "HOME=/tmp", "--env", "PYTHONDONTWRITEBYTECODE=1", "--env", "TMPDIR=/tmp",
         "--log-driver", "none", "--entrypoint", "python3",
+        *(["--mount", f"type=volume,src={share.where},dst={SHARE_MOUNT}{'' if share.writable else ',readonly'}"]
+          if share else []),
         "--label", f"spinup.deadline={int(time.time() + limits.wall_seconds + 30)}",
         image(), "-c", BOOT, *command,
     ]  # fmt: skip
@@ -153,7 +176,11 @@ def run(files: dict[str, bytes], command: list[str], limits: Limits) -> RunResul
 
     client_env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG")}
     try:
-        raw = run_process(argv, limits=limits, env=client_env, on_tick=on_tick, kill=kill, stdin_bytes=_tar_of(files))
+        tar = _tar_of(files)
+        stdin = b"%016d" % len(tar) + tar
+        raw = run_process(
+            argv, limits=limits, env=client_env, on_tick=on_tick, kill=kill, stdin_bytes=stdin, driver=driver
+        )
         inspected = _docker("inspect", name, "--format", "{{json .State}}", check=False)
         if inspected.returncode != 0:
             raise SandboxError(f"docker run failed: {raw['stderr'].decode(errors='replace')[-500:]}")

@@ -6,7 +6,7 @@ are checked here, against the trusted size table below (the fargate-task-sizes l
 
 import re
 
-from labs.grading import Check, Run, observations
+from labs.grading import Check, Run, run_trouble
 
 GiB = 1024
 FARGATE_SIZES = {  # task cpu units -> the valid task memory values in MiB
@@ -22,7 +22,8 @@ FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
 
 
 def plan(ctx):
-    return [Run("deploy", ["python3", "run_deploy.py"], {"run_deploy.py": ctx.lab_file("harness/run_deploy.py")})]
+    harness = {"run_deploy.py": ctx.lab_file("harness/run_deploy.py")}
+    return [Run("deploy", ["python3", "run_deploy.py"], harness, service=ctx.service())]
 
 
 # ---------------------------------------------------------------- helpers
@@ -229,22 +230,11 @@ def check_network(service, infra):
 
 def judge(ctx, results):
     expected = ctx.hidden_json("expected.json")
-    seen = observations(results["deploy"], default=None)
+    run = results["deploy"]
+    seen = run.extra.get("state")  # read by the endpoint after the student's process exited
     if not isinstance(seen, dict):
         seen = {}
-
-    def text(key):
-        value = seen.get(key)
-        return short(" ".join(value.split()), 300) if isinstance(value, str) and value.strip() else None
-
-    if text("import_error"):
-        trouble = f"deploy.py did not import: {text('import_error')}"
-    elif text("error"):
-        trouble = f"deploy() raised {text('error')}"
-    elif not seen:
-        trouble = "nothing came back from the run; did the code crash or run out of time?"
-    else:
-        trouble = None
+    trouble = run_trouble(run) or (run.extra.get("state_error") and "the emulated account could not be read")
     said = []
 
     def tail():
@@ -254,7 +244,7 @@ def judge(ctx, results):
         said.append(True)
         return f" ({trouble})"
 
-    infra = seen.get("infra") if isinstance(seen.get("infra"), dict) else {}
+    infra = run.extra.get("infra") if isinstance(run.extra.get("infra"), dict) else {}
 
     checks = []
     cluster = pick(seen.get("clusters"), name=expected["cluster"])
