@@ -8,7 +8,10 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config import dotenv
+
 BASE_DIR = Path(__file__).resolve().parent.parent
+dotenv.load(dotenv.path())  # a checkout's development .env (make run writes it); set variables win
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -27,7 +30,9 @@ DEBUG = env_bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
-        raise ImproperlyConfigured("Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=true for local development).")
+        raise ImproperlyConfigured(
+            "Set DJANGO_SECRET_KEY (or run `make run` once: it writes a development .env with debug on)."
+        )
     # Development only: never used with debug off.
     SECRET_KEY = "django-insecure-development-key-not-for-production-use-0123456789"
 
