@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from config import dotenv
+from labs import limits as lab_limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 dotenv.load(dotenv.path())  # a checkout's development .env (make run writes it); set variables win
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: oversized bodies are refused before anything reads them (the matching proxy limit in production:
+    # nginx `client_max_body_size 4m;`).
+    "config.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -67,6 +71,12 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# Request bodies: one definition, labs/limits.py (a zip of a submission plus the editor's fields).
+MAX_REQUEST_BYTES = lab_limits.MAX_REQUEST_BYTES
+DATA_UPLOAD_MAX_MEMORY_SIZE = lab_limits.MAX_REQUEST_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = lab_limits.MAX_REQUEST_BYTES  # uploads stay in memory: no temp file on disk
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

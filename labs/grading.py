@@ -17,15 +17,16 @@ import logging
 import re
 import stat
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from django.conf import settings
 
 from courses.content import yamlines
 
-from . import sandbox
+from . import limits, sandbox
 from .sandbox import Limits, NoReply, RunResult, SandboxError
 
 logger = logging.getLogger(__name__)
@@ -34,14 +35,10 @@ SERVICE_START_SECONDS = 20
 
 OBSERVATIONS_MARKER = "SPINUP-OBSERVATIONS "
 MAX_OBSERVATION_BYTES = 256 * 1024
-MAX_ARCHIVE_BYTES = 2 * 1024 * 1024
-MAX_UNPACKED_BYTES = 5 * 1024 * 1024
-MAX_FILE_BYTES = 512 * 1024
-MAX_FILES = 50
+MAX_ARCHIVE_BYTES = limits.MAX_ARCHIVE_BYTES
 
-
-class SubmissionRefused(ValueError):  # noqa: N818
-    """The submission itself is unusable (bad archive, bad path); the message tells the student why."""
+# The submission itself is unusable (bad archive, bad path); the message tells the student why.
+SubmissionRefused = limits.BadSubmission
 
 
 HARNESS = Path(__file__).resolve().parent / "harness"
@@ -165,39 +162,41 @@ def lab_meta(root: Path) -> dict:
 
 
 def check_name(name: str) -> str:
-    path = PurePosixPath(name)
-    if not name or path.is_absolute() or ".." in path.parts or "\\" in name or "\0" in name or name.startswith("~"):
-        raise SubmissionRefused(f"{name!r}: only plain relative file names are accepted (no absolute paths or '..')")
-    if len(name) > 200:
-        raise SubmissionRefused(f"{name[:40]}...: file name too long")
-    return path.as_posix()
+    return limits.check_path(name)
 
 
 def unpack_zip(data: bytes) -> dict[str, bytes]:
-    """A zip upload as files, refusing links, absolute paths, '..', too many files and zip bombs."""
-    if len(data) > MAX_ARCHIVE_BYTES:
-        raise SubmissionRefused("the archive is larger than 2 MiB")
+    """A zip upload as files, refusing links, bad names, too many or too large files, and broken archives."""
+    if len(data) > limits.MAX_ARCHIVE_BYTES:
+        raise SubmissionRefused(f"the archive is larger than {limits.MAX_ARCHIVE_BYTES // limits.MiB} MiB")
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise SubmissionRefused("that is not a zip archive") from None
-    entries = [info for info in archive.infolist() if not info.is_dir()]
-    if len(entries) > MAX_FILES:
-        raise SubmissionRefused(f"the archive has more than {MAX_FILES} files")
+        entries = [info for info in archive.infolist() if not info.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError, KeyError, IndexError):
+        raise SubmissionRefused("that is not a readable zip archive") from None
+    if len(entries) > limits.MAX_FILES:
+        raise SubmissionRefused(f"the archive has more than {limits.MAX_FILES} files")
+    names = limits.check_names(info.filename for info in entries)
     files, total = {}, 0
-    for info in entries:
-        name = check_name(info.filename)
+    for info, name in zip(entries, names, strict=True):
         if stat.S_ISLNK(info.external_attr >> 16):
             raise SubmissionRefused(f"{name}: links are not accepted")
-        if info.file_size > MAX_FILE_BYTES:
-            raise SubmissionRefused(f"{name}: larger than 512 KiB unpacked")
-        total += info.file_size
-        if total > MAX_UNPACKED_BYTES:
-            raise SubmissionRefused("the archive unpacks to more than 5 MiB")
-        with archive.open(info) as member:
-            content = member.read(MAX_FILE_BYTES + 1)  # the header can lie: read no more than the cap
-        if len(content) > MAX_FILE_BYTES:
-            raise SubmissionRefused(f"{name}: larger than 512 KiB unpacked")
+        if info.flag_bits & 0x1:
+            raise SubmissionRefused(f"{name}: encrypted archives are not accepted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise SubmissionRefused(f"{name}: use plain or deflate compression (the common zip default)")
+        if info.file_size > limits.MAX_FILE_BYTES:
+            raise SubmissionRefused(f"{name}: larger than {limits.MAX_FILE_BYTES // limits.KiB} KiB unpacked")
+        try:
+            with archive.open(info) as member:
+                content = member.read(limits.MAX_FILE_BYTES + 1)  # the header can lie: read no more than the cap
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError, RuntimeError):
+            raise SubmissionRefused(f"{name}: this entry is damaged (bad header, data or checksum)") from None
+        if len(content) > limits.MAX_FILE_BYTES:
+            raise SubmissionRefused(f"{name}: larger than {limits.MAX_FILE_BYTES // limits.KiB} KiB unpacked")
+        total += len(content)
+        if total > limits.MAX_TOTAL_BYTES:
+            raise SubmissionRefused(f"the archive unpacks to more than {limits.MAX_TOTAL_BYTES // limits.KiB} KiB")
         files[name] = content
     return files
 
@@ -241,6 +240,7 @@ def merge_files(root: Path, submitted: dict[str, bytes]) -> dict[str, bytes]:
     files = read_tree(root / "starter")
     for name, content in submitted.items():
         files[check_name(name)] = content
+    limits.check_names(files)
     sandbox.check_files(files)
     return files
 

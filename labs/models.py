@@ -36,7 +36,7 @@ class Submission(models.Model):
         QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         GRADED = "graded", "Graded"
-        ERROR = "error", "Error (ours; it will be retried)"
+        ERROR = "error", "Error on our side"
 
     class Verdict(models.TextChoices):
         PASSED = "passed", "Passed"
@@ -78,5 +78,10 @@ class Submission(models.Model):
         return reverse("labs:submission", args=[self.lab.content_id, self.pk])
 
     @property
+    def gave_up(self):
+        """An error on our side that will not be retried any more."""
+        return self.status == self.Status.ERROR and self.attempts >= settings.LAB_MAX_ATTEMPTS
+
+    @property
     def is_final(self):
-        return self.status == self.Status.GRADED
+        return self.status == self.Status.GRADED or self.gave_up

@@ -8,17 +8,14 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from . import grading, sandbox
+from . import grading, limits, sandbox
 from .models import Lab, Submission
 
 log = logging.getLogger(__name__)
-MAX_FILES = 50
-MAX_FILE_BYTES = 256 * 1024
-MAX_TOTAL_BYTES = 512 * 1024
 
 
 class SubmissionRejected(ValueError):  # noqa: N818
@@ -30,24 +27,26 @@ def _lease() -> timedelta:
 
 
 def clean_files(files: dict[str, str]) -> dict[str, str]:
+    """The editor's or an archive's files, checked by the one set of rules in labs/limits.py."""
     if not files:
         raise SubmissionRejected("There are no files to grade.")
-    if len(files) > MAX_FILES:
-        raise SubmissionRejected(f"At most {MAX_FILES} files.")
-    cleaned, total = {}, 0
-    for name, text in files.items():
-        try:
-            name = grading.check_name(name)
-        except grading.SubmissionRefused as exc:
-            raise SubmissionRejected(str(exc)) from None
-        size = len(text.encode("utf-8"))
-        if size > MAX_FILE_BYTES:
-            raise SubmissionRejected(f"{name} is larger than 256 KiB.")
-        total += size
-        cleaned[name] = text
-    if total > MAX_TOTAL_BYTES:
-        raise SubmissionRejected("The files are larger than 512 KiB in all.")
-    return cleaned
+    try:
+        names = limits.check_names(files)
+        for name, text in files.items():
+            if not isinstance(text, str):
+                raise limits.BadSubmission(f"{name} is not text")
+            if "\x00" in text:
+                raise limits.BadSubmission(f"{name} contains a NUL byte; lab files must be plain text")
+        encoded = {name: text.encode("utf-8", "surrogatepass") for name, text in files.items()}
+        limits.check_sizes(encoded)
+        for data in encoded.values():
+            data.decode("utf-8")  # lone surrogates from a crafted form are not text
+    except UnicodeDecodeError:
+        raise SubmissionRejected("Every file must be UTF-8 text.") from None
+    except limits.BadSubmission as exc:
+        message = str(exc)
+        raise SubmissionRejected(message[:1].upper() + message[1:] + ".") from None
+    return dict(zip(names, files.values(), strict=True))
 
 
 def submission_create(*, user, lab: Lab, files: dict[str, str]) -> Submission:
@@ -90,7 +89,7 @@ def submission_claim(*, submission_id: int, worker: str, now=None) -> Submission
     now = now or timezone.now()
     claimable = (
         Q(status=Submission.Status.QUEUED)
-        | Q(status=Submission.Status.RUNNING, lease_expires_at__lt=now)
+        | Q(status=Submission.Status.RUNNING, lease_expires_at__lt=now, attempts__lt=settings.LAB_MAX_ATTEMPTS)
         | Q(status=Submission.Status.ERROR, attempts__lt=settings.LAB_MAX_ATTEMPTS)
     )
     taken = (
@@ -133,24 +132,51 @@ def submission_grade(*, submission_id: int, worker: str | None = None) -> Submis
         )
         _finish(submission, worker, status=Submission.Status.ERROR, error=message[:2000])
         return Submission.objects.get(pk=submission_id)
-    data = verdict.as_dict()
+    data = storable(verdict.as_dict())
     backend = next(iter(data["runs"].values()), {}).get("backend", "")
-    _finish(
-        submission,
-        worker,
-        status=Submission.Status.GRADED,
-        verdict=verdict.verdict,
-        score=verdict.score,
-        result=data,
-        backend=backend,
-        error="",
-    )
+    try:
+        with transaction.atomic():
+            _finish(
+                submission,
+                worker,
+                status=Submission.Status.GRADED,
+                verdict=verdict.verdict,
+                score=verdict.score,
+                result=data,
+                backend=backend,
+                error="",
+            )
+    except (DatabaseError, ValueError, TypeError):  # a result the database refuses must not leave it running
+        log.exception("saving the verdict of submission %s failed", submission_id)
+        _finish(submission, worker, status=Submission.Status.ERROR, error="The verdict could not be saved.")
     return Submission.objects.get(pk=submission_id)
 
 
+def storable(value):
+    """A result any database stores: no NUL in any string (PostgreSQL's jsonb refuses \\u0000), keys as text."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {storable(str(key)): storable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [storable(item) for item in value]
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return value
+
+
 def submissions_reap(now=None) -> list[int]:
-    """Re-enqueue what a dead worker left behind (expired leases) and errors that may be retried."""
+    """Re-enqueue what a dead worker left behind (expired leases) and errors that may be retried; give up,
+    with an error that says so, on a submission whose worker died on every attempt."""
     now = now or timezone.now()
+    Submission.objects.filter(
+        status=Submission.Status.RUNNING, lease_expires_at__lt=now, attempts__gte=settings.LAB_MAX_ATTEMPTS
+    ).update(
+        status=Submission.Status.ERROR,
+        lease_expires_at=None,
+        finished_at=now,
+        error=f"Grading stopped without a result {settings.LAB_MAX_ATTEMPTS} times; it will not be retried.",
+    )
     lost = Submission.objects.filter(
         Q(status=Submission.Status.RUNNING, lease_expires_at__lt=now)
         | Q(

@@ -4,11 +4,14 @@ All of them need a login (deny-by-default middleware); submissions are looked up
 so another learner's submission is a 404.
 """
 
+import hashlib
+import json
 import math
+import time
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from . import grading, sandbox, services
@@ -28,19 +31,36 @@ def lab_list(request):
 
 
 def _sandbox_status():
-    try:
-        return {"ok": True, "backend": sandbox.resolve()}
-    except sandbox.SandboxUnavailable as exc:
-        return {"ok": False, "why": str(exc)}
+    """Which sandbox grades here; asked at most every STATUS_SECONDS per process (a Docker check can take
+    seconds), so pages never wait on it."""
+    now = time.monotonic()
+    if _STATUS["at"] is None or now - _STATUS["at"] > STATUS_SECONDS:
+        try:
+            _STATUS["value"] = {"ok": True, "backend": sandbox.resolve()}
+        except sandbox.SandboxUnavailable as exc:
+            _STATUS["value"] = {"ok": False, "why": str(exc)}
+        _STATUS["at"] = now
+    return _STATUS["value"]
 
 
-def _lab_context(request, lab, *, files=None, error=""):
+STATUS_SECONDS = 30
+_STATUS = {"at": None, "value": None}
+
+
+def _fingerprint(files: dict) -> str:
+    """What the editor was loaded with, so a submit can tell whether the student edited it."""
+    return hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _lab_context(request, lab, *, files=None, error="", loaded=None):
     history = Submission.objects.filter(user=request.user, lab=lab).only(
         "pk", "status", "verdict", "score", "created_at", "lab_id"
     )[:20]
+    files = files or lab.starter_files
     return {
         "lab": lab,
-        "files": files or lab.starter_files,
+        "files": files,
+        "loaded": loaded or _fingerprint(files),
         "history": history,
         "error": error,
         "sandbox_status": _sandbox_status(),
@@ -51,19 +71,41 @@ def _lab_context(request, lab, *, files=None, error=""):
 def lab_detail(request, lab_id):
     lab = get_object_or_404(Lab.objects.published().select_related("module"), content_id=lab_id)
     files = None
-    if request.GET.get("from"):
-        previous = Submission.objects.filter(user=request.user, lab=lab, pk=request.GET["from"]).first()
-        files = previous.files if previous else None
+    wanted = request.GET.get("from", "")
+    if wanted:
+        if not wanted.isascii() or not wanted.isdigit() or len(wanted) > 18:
+            response = render(
+                request,
+                "labs/lab_detail.html",
+                _lab_context(request, lab, error="That attempt does not exist: 'from' must be an attempt number."),
+            )
+            response.status_code = 400
+            return response
+        previous = Submission.objects.filter(user=request.user, lab=lab, pk=int(wanted)).first()
+        if previous is None:
+            raise Http404("No such attempt of yours")
+        files = previous.files
     return render(request, "labs/lab_detail.html", _lab_context(request, lab, files=files))
+
+
+def _editor_files(request) -> dict[str, str]:
+    """Every file the editor posted (`file:<name>` fields): the starter's, or an earlier attempt's."""
+    return {key[len("file:") :]: value for key, value in request.POST.items() if key.startswith("file:")}
 
 
 @require_POST
 def lab_submit(request, lab_id):
     lab = get_object_or_404(Lab.objects.published().select_related("module"), content_id=lab_id)
     upload = request.FILES.get("archive")
-    files = {name: request.POST.get(f"file:{name}", "") for name in lab.starter_files}
+    files = _editor_files(request)
+    loaded = request.POST.get("loaded", "")
     try:
         if upload:
+            if files and _fingerprint(files) != loaded:
+                raise services.SubmissionRejected(
+                    "You uploaded an archive and also edited files here. Submit one or the other: "
+                    "your edits are kept below (clear the archive to submit them)."
+                )
             if upload.size > grading.MAX_ARCHIVE_BYTES:
                 raise services.SubmissionRejected("The archive is larger than 2 MiB.")
             try:
@@ -72,10 +114,11 @@ def lab_submit(request, lab_id):
             except UnicodeDecodeError:
                 raise services.SubmissionRejected("Every file in the archive must be UTF-8 text.") from None
             except grading.SubmissionRefused as exc:
-                raise services.SubmissionRejected(f"Archive refused: {exc}") from None
+                raise services.SubmissionRejected(f"Archive refused: {exc}.") from None
         submission = services.submission_create(user=request.user, lab=lab, files=files)
     except services.SubmissionRejected as exc:
-        response = render(request, "labs/lab_detail.html", _lab_context(request, lab, files=files, error=str(exc)))
+        context = _lab_context(request, lab, files=_editor_files(request) or None, error=str(exc), loaded=loaded)
+        response = render(request, "labs/lab_detail.html", context)
         response.status_code = 400
         return response
     return redirect(submission)
@@ -98,26 +141,15 @@ def submission_detail(request, lab_id, submission_id):
     submission = get_object_or_404(
         Submission.objects.select_related("lab__module"), pk=submission_id, user=request.user, lab__content_id=lab_id
     )
-    now = timezone.now()
-    lost = (
-        submission.status == Submission.Status.RUNNING
-        and submission.lease_expires_at
-        and submission.lease_expires_at < now
-    )
-    retry = (
-        submission.status == Submission.Status.ERROR
-        and submission.attempts < settings.LAB_MAX_ATTEMPTS
-        and submission.finished_at
-        and (now - submission.finished_at).total_seconds() > 5
-    )
-    if lost or retry:
-        services.enqueue(submission.pk)  # its worker died, or our side failed: hand it to another try
+    # Retries belong to the reaper alone (manage.py reap_submissions; run_dev runs it): a page view never
+    # enqueues anything.
     context = {
         "submission": submission,
         "lab": submission.lab,
         "checks": submission.result.get("checks", []),
         "runs": submission.result.get("runs", {}),
         "lambda_cost": _lambda_cost(submission),
+        "max_attempts": settings.LAB_MAX_ATTEMPTS,
     }
     template = "labs/submission_detail.html#status" if request.htmx else "labs/submission_detail.html"
     return render(request, template, context)
