@@ -18,7 +18,9 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not memory: the worker-crash test runs real worker processes against the test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".pytest-db.sqlite3")}  # noqa: F405
+    # SPINUP_TEST_DB_FILE lets two suites run side by side on one checkout.
+    test_db = os.environ.get("SPINUP_TEST_DB_FILE") or str(BASE_DIR / ".pytest-db.sqlite3")  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": test_db}  # noqa: F405
 # Serve static files from the app folders (no collectstatic in tests).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
