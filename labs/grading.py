@@ -252,7 +252,7 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
     try:
         files = merge_files(root, submitted)
     except (SubmissionRefused, ValueError) as exc:
-        return Verdict("graded", "refused", 0.0, [], {}, message=str(exc))
+        return Verdict("graded", "refused", 0.0, [], {}, message=displayable(str(exc), 2000))
     name = sandbox.resolve(backend)
     ctx = LabContext(slug=slug, root=root, files=files, backend=name, limits=dict(meta.get("limits") or {}))
     grader = load_grader(root)

@@ -139,3 +139,18 @@ def test_a_judge_that_raises_fails_a_check_instead_of_erroring(backend, monkeypa
 
 def test_displayed_output_loses_control_characters():
     assert grading.displayable("ok\x1b[2J\x1b]0;owned\x07\u202e\x00done\n") == "ok[2J]0;owneddone\n"
+
+
+def test_terminal_escapes_from_a_submission_never_reach_the_cli(backend, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    (tmp_path / "deploy.py").write_text(
+        "def deploy(ecs, infra):\n    raise RuntimeError('\\x1b[2J\\x1b]0;owned\\x07 cleared your screen')\n"
+    )
+    out = StringIO()
+    call_command("grade", "ecs-fargate-service", str(tmp_path), "--backend", backend, stdout=out)
+    text = out.getvalue()
+    assert "cleared your screen" in text  # the student's message is shown ...
+    assert "\x1b" not in text and "\x07" not in text  # ... without its control characters
