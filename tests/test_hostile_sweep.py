@@ -87,3 +87,13 @@ def test_no_page_or_form_answers_hostile_input_with_a_500(client, real_ids, as_s
             if response.status_code >= 500:
                 failures.append(f"POST {url} raw {body[:30]!r} -> {response.status_code}")
     assert not failures, "\n".join(failures[:30])
+
+
+def test_a_nul_byte_in_any_form_is_a_clear_400_before_any_view(client, real_ids):
+    """On PostgreSQL a NUL in a quiz answer or a lab file used to be a 500; now nothing stores one."""
+    client.force_login(UserFactory())
+    for url in ["/review/session/1/answer/", f"/labs/{real_ids['lab_id']}/submit/", "/review/settings/"]:
+        response = client.post(url, {"answer": "a\x00b", "file:pricing.py": "x"})
+        assert response.status_code == 400
+        assert b"NUL bytes are not accepted in form fields" in response.content
+    assert client.get("/search/", {"q": "x\x00"}).status_code == 400
