@@ -1,5 +1,8 @@
 """Grader for ecr-repository-policy: runs the student's setup(ecr) against moto, then judges what it built.
 
+moto runs in a sandbox of its own (service/lab_service.py), which reads the registry back after the
+student's process has exited; nothing the student's process prints counts.
+
 The lifecycle policy the student attached comes back as text. It is validated here against ECR's rules for
 policies and then applied, by the trusted evaluator below, to a hidden set of images (tags and push ages)
 from hidden/images.json; which images it would expire is compared with hidden/expected.json.
@@ -13,7 +16,7 @@ lower-priority one. Each image is expired at most once.
 
 import json
 
-from labs.grading import Check, Run, observations
+from labs.grading import Check, Run, run_trouble
 
 GROUPS = [  # (group in hidden data, check name, points, what the group holds, the requirement in plain words)
     (
@@ -37,7 +40,8 @@ MAX_WILDCARDS = 4  # per tagPatternList entry
 
 
 def plan(ctx):
-    return [Run("setup", ["python3", "run_setup.py"], {"run_setup.py": ctx.lab_file("harness/run_setup.py")})]
+    harness = {"run_setup.py": ctx.lab_file("harness/run_setup.py")}
+    return [Run("setup", ["python3", "run_setup.py"], harness, service=ctx.service())]
 
 
 # ---------------------------------------------------------------- helpers
@@ -267,22 +271,13 @@ def judge(ctx, results):
     expected = ctx.hidden_json("expected.json")
     images = ctx.hidden_json("images.json")
     name = expected["repository"]
-    seen = observations(results["setup"], default=None)
+    run = results["setup"]
+    seen = run.extra.get("state")  # read by the endpoint after the student's process exited
     if not isinstance(seen, dict):
         seen = {}
-
-    def text(key):
-        value = seen.get(key)
-        return short(" ".join(value.split()), 300) if isinstance(value, str) and value.strip() else None
-
-    if text("import_error"):
-        trouble = f"setup_repo.py did not import: {text('import_error')}"
-    elif text("error"):
-        trouble = f"setup() raised {text('error')}"
-    elif not seen:
-        trouble = "nothing came back from the run; did the code crash or run out of time?"
-    else:
-        trouble = None
+    trouble = run_trouble(run)
+    if not trouble and (run.extra.get("state_error") or seen.get("read_error")):
+        trouble = "the emulated registry could not be read back"
 
     entry = None
     for candidate in seen.get("repositories", []) if isinstance(seen.get("repositories"), list) else []:

@@ -1,6 +1,10 @@
-"""Grader for lightsail-wordpress: records the Lightsail calls deploy() makes and checks them in order."""
+"""Grader for lightsail-wordpress: checks, in order, the Lightsail calls deploy() made.
 
-from labs.grading import Check, Run, observations
+The calls are recorded by the stand-in for Lightsail (service/lab_service.py), which runs in a sandbox of
+its own; its record is read once the student's process has exited, so nothing that process prints counts.
+"""
+
+from labs.grading import Check, Run, run_trouble
 
 POINTS = {
     "calls are valid": 2,
@@ -13,28 +17,19 @@ EVERYONE = "0.0.0.0/0"
 
 
 def plan(ctx):
-    return [Run("deploy", ["python3", "run_deploy.py"], {"run_deploy.py": ctx.lab_file("harness/run_deploy.py")})]
+    harness = {"run_deploy.py": ctx.lab_file("harness/run_deploy.py")}
+    return [Run("deploy", ["python3", "run_deploy.py"], harness, service=ctx.service())]
 
 
 def clean_calls(seen):
-    """The recorded calls with every field type-checked; anything malformed is dropped."""
+    """The calls the stand-in recorded, every field type-checked (it quotes what the student sent)."""
     calls = []
     for row in seen.get("calls") if isinstance(seen.get("calls"), list) else []:
-        if (
-            not isinstance(row, dict)
-            or not isinstance(row.get("operation"), str)
-            or not isinstance(row.get("params"), dict)
-        ):
+        if not isinstance(row, dict) or not isinstance(row.get("operation"), str):
             continue
         error = row.get("error") if isinstance(row.get("error"), str) and row.get("error") else None
-        calls.append(
-            {
-                "operation": row["operation"],
-                "params": row["params"],
-                "ok": row.get("sent") is True and error is None,
-                "error": error,
-            }
-        )
+        params = row.get("params") if isinstance(row.get("params"), dict) else {}
+        calls.append({"operation": row["operation"], "params": params, "ok": error is None, "error": error})
     return calls
 
 
@@ -50,20 +45,13 @@ def rule(info):
     return info["fromPort"], info["toPort"], info.get("protocol"), isinstance(cidrs, list) and EVERYONE in cidrs
 
 
-def check_calls(calls, seen):
-    crash = seen.get("deploy_error") if isinstance(seen.get("deploy_error"), str) else None
+def check_calls(calls, crash):
     bad = next((c for c in calls if c["error"]), None)
-    if isinstance(seen.get("import_error"), str):
-        return f"deploy.py did not import: {seen['import_error'][:250]}"
     if not calls:
-        problem = f"deploy() raised {crash[:200]}" if crash else "deploy() made no Lightsail calls"
-    elif bad:
-        problem = f"{bad['operation']} was rejected: {bad['error'][:250]}"
-    elif crash:
-        problem = f"deploy() raised {crash[:250]}"
-    else:
-        return None
-    return problem
+        return crash or "deploy() made no Lightsail calls"
+    if bad:
+        return f"{bad['operation']} was rejected: {bad['error'][:250]}"
+    return crash
 
 
 def check_instance(creates, want):
@@ -152,16 +140,18 @@ def check_https(calls, want):
 
 def judge(ctx, results):
     want = ctx.hidden_json("expected.json")
-    seen = observations(results["deploy"], default={})
+    run = results["deploy"]
+    seen = run.extra.get("state")  # recorded by the stand-in, read after the student's process exited
     seen = seen if isinstance(seen, dict) else {}
     calls = clean_calls(seen)
     creates = [c for c in calls if c["operation"] == "CreateInstances" and c["ok"]]
-    if not calls and not seen:
-        nothing = "no report came back (did the code crash, print too much or run out of time?)"
+    crash = run_trouble(run)
+    if not seen:
+        nothing = "the stand-in for Lightsail could not be read" + (f" ({crash})" if crash else "")
         problems = dict.fromkeys(POINTS, nothing)
     else:
         problems = {
-            "calls are valid": check_calls(calls, seen),
+            "calls are valid": check_calls(calls, crash),
             "WordPress instance created": check_instance(creates, want),
             "plan and zone": check_plan(creates, want),
             "static IP attached": check_static_ip(calls, want),
