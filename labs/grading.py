@@ -6,8 +6,9 @@ the sandbox, and defines:
     def plan(ctx: LabContext) -> list[Run]           # what to run in the sandbox, with which extra files
     def judge(ctx: LabContext, results: dict[str, RunResult]) -> list[Check]
 
-Student files never run here; sandbox output is untrusted data (`observations()` parses it with caps).
-Hidden expectations stay in this process: only files a Run names explicitly enter the sandbox.
+Student files never run here. Nothing a student's process prints counts: observations come from a trusted
+endpoint read after the student's process exited (`Run(service=...)`) or from replies judged case by case
+(`Run(driver=...)`). Hidden cases and expectations stay in this process.
 """
 
 import importlib.util
@@ -33,8 +34,6 @@ logger = logging.getLogger(__name__)
 SERVICE_LIMITS = {"memory_mb": 512, "processes": 64, "cpu_seconds": 20.0, "tmpfs_mb": 64}
 SERVICE_START_SECONDS = 20
 
-OBSERVATIONS_MARKER = "SPINUP-OBSERVATIONS "
-MAX_OBSERVATION_BYTES = 256 * 1024
 MAX_ARCHIVE_BYTES = limits.MAX_ARCHIVE_BYTES
 
 # The submission itself is unusable (bad archive, bad path); the message tells the student why.
@@ -212,21 +211,6 @@ def run_trouble(result: RunResult) -> str | None:
         last = displayable(lines[-1].strip(), 300) if lines else f"exit code {result.exit_code}"
         return f"the code stopped with an error: {last}"
     return None
-
-
-def observations(result: RunResult, *, default=None):
-    """The JSON the harness printed after the marker (last one wins), parsed with a size cap; else default."""
-    text = result.stdout.decode("utf-8", "replace")
-    position = text.rfind(OBSERVATIONS_MARKER)
-    if position < 0:
-        return default
-    payload = text[position + len(OBSERVATIONS_MARKER) :].split("\n", 1)[0]
-    if len(payload) > MAX_OBSERVATION_BYTES:
-        return default
-    try:
-        return json.loads(payload)
-    except ValueError:
-        return default
 
 
 def load_grader(root: Path):
