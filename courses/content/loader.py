@@ -27,6 +27,9 @@ MODULE_KEYS = {"id", "title", "service", "summary"}
 LESSON_KEYS = {"id", "title", "order", "minutes", "objectives", "exam_domains"}
 GLOSSARY_REQUIRED = {"id", "term", "module", "definition"}
 GLOSSARY_KEYS = GLOSSARY_REQUIRED | {"lessons"}
+# A test-wise learner picks the longest option. Warn when, in a module's fixed single-answer questions, the
+# key is the longest option (strictly longer than every distractor) in more than this share of them.
+LONGEST_KEY_LIMIT = 0.35
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,18 @@ class ContentError:
 
     def __str__(self):
         return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass(frozen=True)
+class ContentWarning:
+    """Worth an author's look, but the content still loads."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self):
+        return f"{self.path}:{self.line}: warning: {self.message}"
 
 
 @dataclass
@@ -95,6 +110,7 @@ class ContentBundle:
     questions: list = field(default_factory=list)
     labs: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -411,6 +427,22 @@ class _Reader:
             elif spec:
                 self.bundle.labs.append(spec)
 
+    # -- warnings -----------------------------------------------------------------------------------------
+
+    def check_longest_keys(self):
+        paths = {module.content_id: module.path for module in self.bundle.modules}
+        for module_id, (longest, total) in sorted(longest_key_shares(self.bundle).items()):
+            if total and longest / total > LONGEST_KEY_LIMIT:
+                self.bundle.warnings.append(
+                    ContentWarning(
+                        paths.get(module_id, self.rel(self.root / "modules" / module_id / "module.yaml")),
+                        1,
+                        f"module '{module_id}': the correct option is the longest in {longest} of {total} "
+                        f"single-answer questions ({longest / total:.0%}, more than {LONGEST_KEY_LIMIT:.0%}); "
+                        "a learner who picks the longest option guesses them. Shorten keys or lengthen distractors.",
+                    )
+                )
+
     # -- cross-file checks --------------------------------------------------------------------------------
 
     def check_references(self):
@@ -457,10 +489,16 @@ class _Reader:
         for question in bundle.questions:
             first = question_ids.setdefault(question.content_id, question)
             if first is not question:
-                self.error(question.path, question.line, f"duplicate question id '{question.content_id}' (first used in {first.path}:{first.line})")
+                self.error(
+                    question.path,
+                    question.line,
+                    f"duplicate question id '{question.content_id}' (first used in {first.path}:{first.line})",
+                )
             target = lessons_by_id.get(question.lesson_id)
             if target is None:
-                self.error(question.path, question.lesson_line, f"link to a lesson that does not exist: '{question.lesson_id}'")
+                self.error(
+                    question.path, question.lesson_line, f"link to a lesson that does not exist: '{question.lesson_id}'"
+                )
             elif question.lesson_anchor and question.lesson_anchor not in target.rendered.anchors:
                 self.error(
                     question.path,
@@ -499,6 +537,27 @@ class _Reader:
         return f"unknown link target '{target}' (use lesson:ID, lesson:ID#section, glossary:ID or https://)"
 
 
+def longest_key_shares(bundle: ContentBundle) -> dict:
+    """module id -> (questions whose key is the longest option, fixed single-answer questions in the module).
+
+    Counted: `single` questions without params whose key is marked `correct: true` (a `correct_when` key
+    changes with the variant). A key tied with a distractor for length is not the longest.
+    """
+    shares = {}
+    for question in bundle.questions:
+        spec = question.spec
+        options = spec.get("options") or []
+        if question.qtype != "single" or spec.get("params") or any("correct_when" in o for o in options):
+            continue
+        keys = [o for o in options if o.get("correct")]
+        distractors = [len(o["text"]) for o in options if not o.get("correct")]
+        if len(keys) != 1 or not distractors:
+            continue
+        longest, total = shares.get(question.module_id, (0, 0))
+        shares[question.module_id] = (longest + (len(keys[0]["text"]) > max(distractors)), total + 1)
+    return shares
+
+
 def load_content(root: Path, *, display_root: Path | None = None) -> ContentBundle:
     """Read and validate the whole content tree. Check `bundle.errors` before using it."""
     root = Path(root)
@@ -511,5 +570,6 @@ def load_content(root: Path, *, display_root: Path | None = None) -> ContentBund
     reader.read_glossary()
     reader.read_labs()
     reader.check_references()
+    reader.check_longest_keys()
     reader.bundle.errors.sort(key=lambda e: (e.path, e.line, e.message))
     return reader.bundle

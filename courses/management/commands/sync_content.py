@@ -23,6 +23,8 @@ class Command(BaseCommand):
             for error in bundle.errors:
                 self.stderr.write(str(error))
             raise CommandError(f"{len(bundle.errors)} problem(s) in {root}; nothing was written.")
+        for warning in bundle.warnings:  # worth fixing, never a reason to refuse the content
+            self.stderr.write(self.style.WARNING(str(warning)))
         variants = sum(1 for q in bundle.questions if q.has_variants)
         counts = (
             f"{len(bundle.modules)} modules, {len(bundle.lessons)} lessons, {len(bundle.questions)} questions "
