@@ -209,3 +209,50 @@ LAB_WORK_ROOT = Path(os.environ.get("SPINUP_SANDBOX_WORK_ROOT", Path(tempfile.ge
 LAB_LEASE_SECONDS = int(os.environ.get("SPINUP_LAB_LEASE_SECONDS", "180"))
 LAB_MAX_ATTEMPTS = int(os.environ.get("SPINUP_LAB_MAX_ATTEMPTS", "3"))
 LAB_SUBMISSIONS_PER_MINUTE = int(os.environ.get("SPINUP_LAB_SUBMISSIONS_PER_MINUTE", "5"))
+
+# --- Accounts: log-in lockout (django-axes), sign-up and password-reset throttles --------------------------
+# Self-contained on purpose: it only appends to INSTALLED_APPS and MIDDLEWARE. Everything counts in the
+# database (axes' AxesDatabaseHandler, courses.ThrottleHit), so several web servers share the same counters.
+INSTALLED_APPS += ["axes"]
+MIDDLEWARE += [
+    "courses.accounts.HeaderNulMiddleware",  # 400 for a NUL in a header: axes stores some, PostgreSQL refuses NUL
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into the 429 page
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out username or client before any check
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+# Either one locks: a username (from any address) or a client address (whatever usernames it tries).
+# /accounts/login/ and /admin/login/ both go through authenticate(), so both are covered.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = int(os.environ.get("SPINUP_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(os.environ.get("SPINUP_LOGIN_LOCKOUT_HOURS", "0.25"))  # hours, from the failure that locked
+# Attempts during a lockout are refused without being recorded, so a flood cannot grow a row or extend the
+# lockout; and a success does not wipe the counters (with the client address as a lockout parameter, a
+# success would also wipe the failures that address ran up against other usernames).
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+AXES_DISABLE_ACCESS_LOG = True  # no row per successful log-in: nothing here would ever prune them
+AXES_LOCKOUT_CALLABLE = "courses.accounts.lockout_response"  # our 429 page, with the wait in minutes
+AXES_VERBOSE = False  # no banner on every manage.py command; failures are still logged as warnings
+AXES_USERNAME_CALLABLE = "courses.accounts.login_username"
+AXES_CLIENT_IP_CALLABLE = "courses.accounts.client_ip"
+# The client address for the lockout and the throttles. Behind a reverse proxy or load balancer REMOTE_ADDR is
+# the proxy's: set SPINUP_TRUSTED_PROXIES to how many proxies in front of Django append to X-Forwarded-For,
+# and the address the outermost one saw is used. 0 (the default) reads no header, which a client could forge.
+TRUSTED_PROXY_COUNT = int(os.environ.get("SPINUP_TRUSTED_PROXIES", "0"))
+# Requests per window: per client address (every POST) and per e-mail address (each e-mail we would send).
+ACCOUNT_THROTTLES = {
+    "signup": {
+        "per_client": int(os.environ.get("SPINUP_SIGNUPS_PER_CLIENT", "20")),
+        "per_email": int(os.environ.get("SPINUP_SIGNUPS_PER_EMAIL", "3")),
+        "seconds": 3600,
+    },
+    "password_reset": {
+        "per_client": int(os.environ.get("SPINUP_PASSWORD_RESETS_PER_CLIENT", "20")),
+        "per_email": int(os.environ.get("SPINUP_PASSWORD_RESETS_PER_EMAIL", "3")),
+        "seconds": 3600,
+    },
+}
+SIGNUP_CONFIRM_HOURS = int(os.environ.get("SPINUP_SIGNUP_CONFIRM_HOURS", "48"))  # how long a confirmation link works

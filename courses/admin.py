@@ -4,12 +4,19 @@ from .models import Course, Enrollment, GlossaryTerm, Lesson, LessonProgress, Mo
 
 
 class ReadOnlyContentAdmin(admin.ModelAdmin):
-    """Content is edited as files and loaded by sync_content; the admin only shows it."""
+    """Content is edited as files and loaded by sync_content; the admin only shows it.
+
+    Rendered HTML (lesson bodies, glossary definitions, question specs, lab statements) reaches the site
+    without another sanitizing pass, so no staff form may change any field of a synced item: every field
+    is read-only and a posted edit is refused (403).
+    """
 
     list_filter = ("retired_at",)
-    readonly_fields = ("content_id", "source_path", "content_hash", "retired_at", "created_at", "updated_at")
 
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -144,3 +144,38 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.user} on {self.lesson}"
+
+
+class SignupConfirmation(models.Model):
+    """A sign-up waiting for its e-mail to be confirmed. The account is created only from the link, so an
+    address nobody confirmed never gets an account, a login or a password reset."""
+
+    username = models.CharField(max_length=150)
+    email = models.EmailField()
+    password = models.CharField(max_length=128)  # the hash, as User.password stores it
+    token_hash = models.CharField(max_length=64, unique=True)  # sha256 of the link's token; the token is never stored
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["email"], name="signup_email_idx")]
+
+    def __str__(self):
+        return f"{self.username} <{self.email}> (unconfirmed)"
+
+
+class ThrottleHit(models.Model):
+    """One counted request (a sign-up, a password reset) under a hashed key such as a client address or an
+    e-mail address. In the database, so every web server counts against the same limits."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=64)  # sha256 of the value: no addresses stored in clear
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["scope", "key", "at"], name="throttle_key_idx"),
+            models.Index(fields=["scope", "at"], name="throttle_age_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.scope} at {self.at}"

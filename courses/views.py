@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
@@ -154,15 +154,26 @@ def lesson_complete(request, lesson_id):
 
 
 def _highlight(text: str, terms: list[str], width: int = 90) -> str:
-    """A short, escaped excerpt of text around the first term, with the terms marked."""
+    """A short, escaped excerpt of text around the first term, with the terms marked.
+
+    Terms are found in the raw text and each piece is escaped on its own, so a term can never match inside
+    markup we added (`mark`) or an entity escaping made (`quot`, `amp`).
+    """
     lowered = text.lower()
     positions = [lowered.find(term) for term in terms if lowered.find(term) >= 0]
     start = max(min(positions) - width, 0) if positions else 0
     excerpt = text[start : start + 2 * width + 40]
-    escaped = escape(excerpt)
-    for term in sorted(set(terms), key=len, reverse=True):
-        escaped = re.sub(f"({re.escape(escape(term))})", r"<mark>\1</mark>", escaped, flags=re.IGNORECASE)
-    return mark_safe(("… " if start else "") + escaped + " …")  # noqa: S308 (escaped above)
+    pieces, last = [], 0
+    if terms:
+        pattern = re.compile(
+            "|".join(re.escape(term) for term in sorted(set(terms), key=len, reverse=True)), re.IGNORECASE
+        )
+        for match in pattern.finditer(excerpt):
+            pieces.append(escape(excerpt[last : match.start()]))
+            pieces.append(format_html("<mark>{}</mark>", match.group()))
+            last = match.end()
+    pieces.append(escape(excerpt[last:]))
+    return mark_safe(("… " if start else "") + "".join(pieces) + " …")  # noqa: S308 (each piece escaped)
 
 
 @login_not_required

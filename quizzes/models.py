@@ -1,8 +1,11 @@
 """The question bank (synced from content/), each learner's FSRS cards and review log, and review sessions."""
 
 import uuid
+import zoneinfo
+from functools import cache
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
@@ -40,12 +43,28 @@ class Question(ContentItem):
         return f"{url}#{self.lesson_anchor}" if self.lesson_anchor else url
 
 
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA time zone names zoneinfo knows on this machine (system data, else the tzdata package)."""
+    return frozenset(zoneinfo.available_timezones() | {"UTC"})
+
+
+def validate_time_zone(value):
+    # Membership, not ZoneInfo(value): a name is never used as a path (NUL bytes, "../", huge strings).
+    if not isinstance(value, str) or value not in time_zone_names():
+        raise ValidationError("Choose a time zone such as Europe/Paris or America/Los_Angeles.", code="time_zone")
+
+
 class StudySettings(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_settings")
     desired_retention = models.FloatField(default=0.90, validators=[MinValueValidator(0.80), MaxValueValidator(0.97)])
     new_per_day = models.PositiveSmallIntegerField(
         default=10, validators=[MinValueValidator(0), MaxValueValidator(100)]
     )
+    # The learner's day (new-card allowance, streaks, heatmap, forecast) runs from day_starts_at local time
+    # in this zone to the same hour the next day, as Anki's "next day starts at".
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    day_starts_at = models.PositiveSmallIntegerField(default=4, validators=[MaxValueValidator(23)])
 
     def __str__(self):
         return f"Study settings of {self.user}"

@@ -1,10 +1,13 @@
 """Reviews: building sessions, showing a card, grading an answer and scheduling it with FSRS."""
 
+import json
 import random
 import uuid
+import zoneinfo
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -12,7 +15,7 @@ from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
 from . import variants
-from .models import Card, Question, ReviewLog, ReviewSession, StudySettings
+from .models import Card, Question, ReviewLog, ReviewSession, StudySettings, time_zone_names
 
 DAILY_DUE_CAP = 200
 PRACTICE_SIZE = 10
@@ -45,8 +48,63 @@ def rating_for(
 
 
 def study_settings_for(user) -> StudySettings:
-    settings, _ = StudySettings.objects.get_or_create(user=user)
+    """The learner's settings, created with the defaults on first use; cached on the user object."""
+    try:
+        return user.study_settings
+    except StudySettings.DoesNotExist:
+        settings, _ = StudySettings.objects.get_or_create(user=user)
+        user.study_settings = settings
+        return settings
+
+
+def time_zone_valid(name) -> bool:
+    return isinstance(name, str) and name in time_zone_names()
+
+
+@transaction.atomic
+def study_settings_create_for_new_user(user, *, time_zone: str | None) -> StudySettings:
+    """Settings for a learner who has just signed up, in the time zone their browser reported.
+
+    The zone comes from a hidden field, so a missing or unknown one falls back to UTC instead of failing sign-up.
+    """
+    zone = time_zone if time_zone_valid(time_zone) else "UTC"
+    settings, created = StudySettings.objects.get_or_create(user=user, defaults={"time_zone": zone})
+    if not created and settings.time_zone != zone:
+        settings.time_zone = zone
+        settings.save(update_fields=["time_zone"])
+    user.study_settings = settings
     return settings
+
+
+# --- the learner's day -------------------------------------------------------------------------------------
+# A learner's day runs from `day_starts_at` o'clock local time to the same hour the next day (Anki's "next day
+# starts at"), so a review at 1 am still counts for the evening before. Wall-clock arithmetic: the day of a
+# moment is the local date of (local time - day_starts_at hours), which stays right across DST changes.
+
+
+def learner_zone(settings: StudySettings) -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.time_zone) if time_zone_valid(settings.time_zone) else zoneinfo.ZoneInfo("UTC")
+
+
+def learner_day(settings: StudySettings, moment: datetime) -> date:
+    """The learner's day that an aware moment falls in."""
+    wall = moment.astimezone(learner_zone(settings)).replace(tzinfo=None)
+    return (wall - timedelta(hours=settings.day_starts_at)).date()
+
+
+def learner_day_of_wall_time(settings: StudySettings, wall: datetime) -> date:
+    """The learner's day of a local wall-clock time (naive, or aware in the learner's zone)."""
+    return (wall.replace(tzinfo=None) - timedelta(hours=settings.day_starts_at)).date()
+
+
+def learner_day_start(settings: StudySettings, day: date) -> datetime:
+    """The moment (UTC) a learner's day begins. A start hour skipped by DST begins the day at the jump."""
+    local = datetime.combine(day, time(settings.day_starts_at), tzinfo=learner_zone(settings))
+    return local.astimezone(UTC)
+
+
+def learner_today_start(settings: StudySettings, now: datetime) -> datetime:
+    return learner_day_start(settings, learner_day(settings, now))
 
 
 def scheduler_for(settings: StudySettings) -> Scheduler:
@@ -82,9 +140,9 @@ def deck_add_module(*, user, module) -> int:
     return len(cards)
 
 
-def new_cards_introduced_today(user, now) -> int:
-    """New cards the daily review has shown today (lesson checks and practice are the learner's own choice)."""
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+def new_cards_introduced_today(user, now, settings: StudySettings | None = None) -> int:
+    """New cards the daily review has shown on the learner's day (lesson checks and practice are their own choice)."""
+    start = learner_today_start(settings or study_settings_for(user), now)
     return ReviewLog.objects.filter(
         user=user, reviewed_at__gte=start, state_before=ReviewLog.NEW, mode=ReviewLog.Mode.REVIEW
     ).count()
@@ -99,7 +157,7 @@ def session_start_daily(*, user, now=None) -> ReviewSession:
         .filter(question__retired_at__isnull=True)
         .values_list("question_id", flat=True)[:DAILY_DUE_CAP]
     )
-    allowance = max(settings.new_per_day - new_cards_introduced_today(user, now), 0)
+    allowance = max(settings.new_per_day - new_cards_introduced_today(user, now, settings), 0)
     new = list(
         Card.objects.new(user)
         .filter(question__retired_at__isnull=True)
@@ -239,18 +297,9 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
         difficulty=question.difficulty,
         state=card.state if card.last_review else None,
     )
-    scheduler = scheduler_for(study_settings_for(session.user))
-    before = to_fsrs(card)
-    before.due, before.last_review = _utc(before.due), _utc(before.last_review)
-    retrievability = scheduler.get_card_retrievability(before, _utc(now)) if card.last_review else None
-    after, _ = scheduler.review_card(before, rating, review_datetime=_utc(now), review_duration=int(seconds * 1000))
-
-    if rating == Rating.Again and card.state == Card.State.REVIEW:
-        card.lapses += 1
-    card.state, card.step = int(after.state), after.step
-    card.stability, card.difficulty = after.stability, after.difficulty
-    card.due, card.last_review = after.due, after.last_review
-    card.reps += 1
+    retrievability = card_schedule(
+        card=card, rating=rating, now=now, seconds=seconds, settings=study_settings_for(session.user)
+    )
     card.presentation = None
     card.attempts = 0
     card.save()
@@ -265,7 +314,7 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
         duration_ms=min(int(seconds * 1000), 3_600_000),
         reviewed_at=now,
         variant_seed=card.variant_seed,
-        answer=_answer_data(data) if grade else {},
+        answer=_answer_data(variant, grade, data) if grade else {},
         state_before=state_before,
         retrievability_before=retrievability,
         due_after=card.due,
@@ -280,22 +329,85 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
     return Outcome(question, variant, grade, log=log, session=session)
 
 
-def _answer_data(data) -> dict:
-    """The submitted fields worth keeping (enough to re-grade and re-show the answer)."""
-    keep = {}
-    for key in data:
-        if key == "choice" or key == "answer" or key.startswith(("pos_", "match_")):
-            values = data.getlist(key) if hasattr(data, "getlist") else data[key]
-            keep[key] = [str(v)[:100] for v in (values if isinstance(values, list) else [values])][:10]
-    return keep
+def card_is_same_day_repeat(card: Card, *, settings: StudySettings, now) -> bool:
+    """Reviewed already on this learner's day and not due again yet: practice or a lesson check going over it."""
+    return (
+        card.last_review is not None
+        and card.due > now
+        and learner_day(settings, card.last_review) == learner_day(settings, now)
+    )
+
+
+def card_schedule(*, card: Card, rating: Rating, now, seconds: float, settings: StudySettings) -> float | None:
+    """Review the card with FSRS, in place (not saved). Returns its retrievability before the review.
+
+    A same-day repeat answered right leaves the schedule as the day's first review set it: FSRS-6 counts a
+    review less than a day after the last one with its short-term stability formula, which never lowers
+    stability on a right answer and compounds on Easy, so repeating a card in practice could push it out weeks.
+    Seeing a card again minutes later says little about memory; forgetting it says a lot, so a wrong answer
+    (Again) is scheduled as FSRS says, and it only brings the card back sooner (a relearning step of minutes).
+    The review log records every answer either way.
+    """
+    scheduler = scheduler_for(settings)
+    before = to_fsrs(card)
+    before.due, before.last_review = _utc(before.due), _utc(before.last_review)
+    retrievability = scheduler.get_card_retrievability(before, _utc(now)) if card.last_review else None
+    if rating != Rating.Again and card_is_same_day_repeat(card, settings=settings, now=now):
+        return retrievability
+    after, _ = scheduler.review_card(before, rating, review_datetime=_utc(now), review_duration=int(seconds * 1000))
+    if rating == Rating.Again and card.state == Card.State.REVIEW:
+        card.lapses += 1
+    card.state, card.step = int(after.state), after.step
+    card.stability, card.difficulty = after.stability, after.difficulty
+    card.due, card.last_review = after.due, after.last_review
+    card.reps += 1
+    return retrievability
+
+
+ANSWER_TEXT_MAX = 64  # characters kept of a typed answer; longer ones are stored as the number they parsed to
+ANSWER_MAX_CHARS = 2_000  # the stored answer as JSON; a question's own fields never come near it
+
+
+def _answer_data(variant: variants.Variant, grade: variants.Grade, data) -> dict:
+    """The fields the question defines, as graded: enough to re-grade and re-show the answer, nothing else."""
+    submitted = grade.submitted
+    if variant.question_type in variants.CHOICE_TYPES:
+        keep = {"choice": list(submitted["choice"])}
+    elif variant.question_type == "numeric":
+        values = data.getlist("answer") if hasattr(data, "getlist") else data.get("answer", [])
+        raw = str((values if isinstance(values, list) else [values])[0]).strip()
+        if len(raw) > ANSWER_TEXT_MAX:
+            raw = repr(submitted["answer"]).replace("+", "")  # 1e+20 -> 1e20, which parse_number reads back
+        keep = {"answer": [raw]}
+    elif variant.question_type == "ordering":
+        keep = {f"pos_{key}": [str(position)] for position, key in enumerate(submitted["order"], start=1)}
+    else:
+        keep = {f"match_{left}": [right] for left, right in submitted["match"].items()}
+    return keep if len(json.dumps(keep)) <= ANSWER_MAX_CHARS else {}
 
 
 @transaction.atomic
-def study_settings_update(*, user, desired_retention: float, new_per_day: int) -> StudySettings:
+def study_settings_update(
+    *,
+    user,
+    desired_retention: float,
+    new_per_day: int,
+    time_zone: str | None = None,
+    day_starts_at: int | None = None,
+) -> StudySettings:
+    """Save the learner's settings (validated: raises ValidationError); a None time zone or hour keeps the current one."""
     settings = study_settings_for(user)
     settings.desired_retention = desired_retention
     settings.new_per_day = new_per_day
-    settings.full_clean()
+    if time_zone is not None:
+        settings.time_zone = time_zone
+    if day_starts_at is not None:
+        settings.day_starts_at = day_starts_at
+    try:
+        settings.full_clean()
+    except ValidationError:
+        settings.refresh_from_db()  # the object is cached on the user: leave it as saved
+        raise
     settings.save()
     return settings
 
@@ -310,7 +422,7 @@ def review_counts(user, now=None) -> dict:
     """Due, new (within today's allowance), deck size and due-by-tomorrow, in one aggregate query."""
     now = now or timezone.now()
     settings = study_settings_for(user)
-    allowance = max(settings.new_per_day - new_cards_introduced_today(user, now), 0)
+    allowance = max(settings.new_per_day - new_cards_introduced_today(user, now, settings), 0)
     live = Q(question__retired_at__isnull=True)
     counts = Card.objects.filter(user=user).aggregate(
         n_due=Count("pk", filter=live & Q(due__lte=now, last_review__isnull=False)),

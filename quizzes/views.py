@@ -6,17 +6,18 @@ sessions and cards are looked up with user=request.user, so another learner's id
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Lesson, Module
 
 from . import services, stats, variants
+from .forms import StudySettingsForm
 from .models import Card, ReviewSession
 
 
@@ -72,7 +73,16 @@ def deck_add(request, module_id):
     module = get_object_or_404(Module.objects.published(), content_id=module_id)
     added = services.deck_add_module(user=request.user, module=module)
     messages.success(request, f"Added {added} question{'s' if added != 1 else ''} from {module.title} to your deck.")
-    return redirect(request.POST.get("next") if request.POST.get("next", "").startswith("/") else "quizzes:home")
+    return redirect(_safe_next(request) or "quizzes:home")
+
+
+def _safe_next(request) -> str:
+    """The posted `next` when it is a path on this site; "" for another host or scheme (`//evil.example`)."""
+    target = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return target if allowed and target.startswith("/") else ""
 
 
 @require_POST
@@ -122,8 +132,7 @@ def session_answer(request, session_id):
             session=session, presentation=presentation, data=request.POST, give_up=bool(request.POST.get("give_up"))
         )
     except variants.AnswerInvalid as exc:
-        response = _render_current(request, session, partial=True, error=str(exc))
-        return response if request.htmx else _render_current(request, session, partial=False, error=str(exc))
+        return _render_current(request, session, partial=bool(request.htmx), error=str(exc))
     except services.StaleShowing:
         # An old tab or a retired question: show whatever is current instead.
         return _render_current(request, session, partial=bool(request.htmx))
@@ -215,27 +224,12 @@ def stats_view(request):
     return render(request, "quizzes/stats.html", context)
 
 
-class StudySettingsForm(forms.Form):
-    desired_retention = forms.IntegerField(
-        label="Desired retention (%)",
-        min_value=80,
-        max_value=97,
-        help_text="How likely you want to be to remember a card when it comes back: higher means more reviews.",
-    )
-    new_per_day = forms.IntegerField(label="New cards per day", min_value=0, max_value=100)
-
-
 @require_http_methods(["GET", "POST"])
 def settings_view(request):
     settings = services.study_settings_for(request.user)
-    initial = {"desired_retention": round(settings.desired_retention * 100), "new_per_day": settings.new_per_day}
-    form = StudySettingsForm(request.POST or None, initial=initial)
+    form = StudySettingsForm(request.POST or None, initial=StudySettingsForm.initial_for(settings))
     if request.method == "POST" and form.is_valid():
-        services.study_settings_update(
-            user=request.user,
-            desired_retention=form.cleaned_data["desired_retention"] / 100,
-            new_per_day=form.cleaned_data["new_per_day"],
-        )
+        services.study_settings_update(user=request.user, **form.update_kwargs())
         messages.success(request, "Study settings saved.")
         return redirect("quizzes:home")
     return render(request, "quizzes/settings.html", {"form": form})

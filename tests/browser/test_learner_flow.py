@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core import mail
 from playwright.sync_api import expect
 
 from courses.models import Lesson, LessonProgress
@@ -18,6 +19,10 @@ def test_new_learner_signs_up_reads_a_lesson_and_tracks_progress(page, live_curr
     page.get_by_label("Password", exact=True).fill("a-long-pass-phrase-9")
     page.get_by_label("Password confirmation").fill("a-long-pass-phrase-9")
     page.locator("main").get_by_role("button", name="Sign up").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    link = re.search(r"https?://\S+/accounts/signup/confirm/\S+/", mail.outbox[-1].body).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Confirm and create my account").click()
     expect(page.get_by_role("heading", name="Welcome back, playwright-learner")).to_be_visible()
 
     page.get_by_role("link", name="AWS Lambda").click()

@@ -263,3 +263,44 @@ def test_dashboard_and_module_queries_do_not_grow(client, curriculum):
     large = [count_queries(client, url) for url in urls]
     assert small == large
     assert max(large) <= 12
+
+
+# --- search highlighting -------------------------------------------------------------------------------
+
+HOSTILE_TEXT = 'Say "quoted" words & mark the <b>spot</b>; a remark about amp & ampere, <script>x</script>.'
+
+
+def _excerpts(html: str) -> list[str]:
+    return re.findall(r'<article class="search-result">.*?<p>(?!<small>)(.*?)</p>\s*</article>', html, re.S)
+
+
+@pytest.mark.parametrize("query", ["mark", "mark a", "quot", "amp", "quot amp mark", "<script>", "script b"])
+def test_search_highlight_keeps_the_markup_intact(client, db, query):
+    LessonFactory(title="Hostile", body_text=HOSTILE_TEXT)
+    response = client.get(reverse("courses:search"), {"q": query})
+    assert response.status_code == 200
+    [excerpt] = _excerpts(response.content.decode())
+    # The only tags are well-formed <mark> pairs around text; removing them and unescaping gives the text back.
+    assert re.fullmatch(r"(?:[^<>]|<mark>[^<>]+</mark>)*", excerpt), excerpt
+    import html as html_lib
+
+    # Each piece between tags unescapes on its own (no <mark> inside an entity like &quot;).
+    plain = "".join(html_lib.unescape(piece) for piece in re.split(r"</?mark>", excerpt)).strip(" …")
+    assert plain == HOSTILE_TEXT
+    marked = [html_lib.unescape(m).lower() for m in re.findall(r"<mark>([^<>]+)</mark>", excerpt)]
+    terms = re.findall(r"[\w.+-]+", query.lower())
+    assert marked and all(m in terms for m in marked)
+
+
+def test_search_with_a_nul_byte_gets_a_clear_400(client, db):
+    LessonFactory(title="Hostile", body_text=HOSTILE_TEXT)
+    response = client.get(reverse("courses:search"), {"q": "mark\x00"})
+    assert response.status_code == 400 and b"NUL" in response.content
+
+
+def test_highlight_escapes_a_nul_byte_in_the_text():
+    from courses.views import _highlight
+
+    assert str(_highlight("a\x00 <mark> & quot", ["mark", "quot", "a"])) == (
+        "<mark>a</mark>\x00 &lt;<mark>mark</mark>&gt; &amp; <mark>quot</mark> …"
+    )

@@ -219,3 +219,107 @@ def test_settings_form(client, db):
     assert response.status_code == 302
     settings = services.study_settings_for(user)
     assert settings.desired_retention == 0.85 and settings.new_per_day == 5
+
+
+# --- hardening: redirects, what an answer stores, one render per request ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example",
+        "//evil.example/review/",
+        "https://evil.example/",
+        "http:/evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        " //evil.example",
+        "",
+    ],
+)
+def test_add_to_deck_never_redirects_off_site(client, quiz_content, target):
+    client.force_login(UserFactory())
+    response = client.post(reverse("quizzes:deck_add", args=["alpha"]), {"next": target})
+    assert response.status_code == 302
+    assert response.url == reverse("quizzes:home")
+    assert Card.objects.count() == 6
+
+
+def test_add_to_deck_goes_back_to_a_page_of_this_site(client, quiz_content):
+    client.force_login(UserFactory())
+    response = client.post(reverse("quizzes:deck_add", args=["alpha"]), {"next": "/modules/alpha/"})
+    assert response.status_code == 302 and response.url == "/modules/alpha/"
+
+
+def test_login_next_is_checked_too(client, db):
+    user = UserFactory()
+    url = reverse("login") + "?next=//evil.example"
+    response = client.post(url, {"username": user.username, "password": "correct-horse-battery"})
+    assert response.status_code == 302 and response.url == reverse("home")
+
+
+def test_an_answer_stores_only_the_fields_its_question_defines(client, quiz_content):
+    import json
+
+    user = UserFactory()
+    client.force_login(user)
+    for question_id in ["alpha-single", "alpha-multiple", "alpha-bill", "alpha-order", "alpha-match"]:
+        question = Question.objects.get(content_id=question_id)
+        session = services.session_start_practice(user=user, module=question.module)
+        session.queue = [question.pk]
+        session.save()
+        client.get(session.get_absolute_url())
+        data = right_answer(user)
+        wanted = {k: v if isinstance(v, list) else [v] for k, v in data.items() if k != "presentation"}
+        # 116 KB of junk: fields of other question types, unknown keys of the right type, oversized values.
+        junk = {f"pos_{i}": "9" * 1000 for i in range(40)}
+        junk |= {f"match_{i}": "x" * 1000 for i in range(40)}
+        junk |= {f"extra_{i}": "y" * 1000 for i in range(40)}
+        junk |= {"choice": ["zz" * 200, "q" * 500]}
+        junk |= {"answer": wanted.get("answer", "1" * 500)}
+        # the right answer's own fields, sent along with all that junk (and junk choices beside the right ones)
+        payload = {**junk, **data}
+        if "choice" in wanted:
+            payload["choice"] = [*wanted["choice"], "zz" * 200, "q" * 500]
+        response = client.post(session.get_absolute_url() + "answer/", payload)
+        assert response.status_code == 200, question_id
+        log = ReviewLog.objects.get(user=user, question=question)
+        assert log.correct, question_id
+        assert set(log.answer) == set(wanted), (question_id, sorted(log.answer)[:5])
+        assert len(json.dumps(log.answer)) < 500
+
+
+def test_a_long_typed_number_is_stored_short_and_still_regrades(client, quiz_content):
+    user = UserFactory()
+    client.force_login(user)
+    question = Question.objects.get(content_id="alpha-bill")
+    session = services.session_start_practice(user=user, module=question.module)
+    session.queue = [question.pk]
+    session.save()
+    client.get(session.get_absolute_url())
+    data = right_answer(user)
+    data["answer"] = " " * 5000 + str(data["answer"]) + " " * 5000  # spaces are ignored when grading
+    first = client.post(session.get_absolute_url() + "answer/", data, headers=HX)
+    assert 'id="verdict">Right<' in first.content.decode()
+    log = ReviewLog.objects.get(user=user)
+    assert len(log.answer["answer"][0]) <= 64
+    again = client.post(session.get_absolute_url() + "answer/", data, headers=HX)  # replay re-grades the log
+    assert "Already answered" in again.content.decode() and 'id="verdict">Right<' in again.content.decode()
+
+
+def test_an_invalid_answer_without_htmx_renders_the_page_once(client, quiz_content):
+    user = UserFactory()
+    client.force_login(user)
+    session_url = start_practice(client)
+    html = client.get(session_url).content.decode()
+    with CaptureQueriesContext(connection) as invalid:
+        response = client.post(session_url + "answer/", {"presentation": token_of(html)})
+    page = response.content.decode()
+    assert response.status_code == 200 and "<html" in page and page.count('id="answer-form"') == 1
+    assert 'id="answer-error"' in page
+    renders = [t.name for t in response.templates if t.name and t.name.startswith("quizzes/review_session.html")]
+    assert len(renders) == 1, renders
+    # the current question is looked up once, as for a plain GET
+    questions = [q["sql"] for q in invalid.captured_queries if 'FROM "quizzes_question"' in q["sql"]]
+    assert len(questions) == 1, questions

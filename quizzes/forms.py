@@ -1,0 +1,66 @@
+"""The study settings form: retention, new cards a day, and the learner's day (time zone, start hour)."""
+
+from django import forms
+
+from .models import time_zone_names
+
+
+def _hour_label(hour: int) -> str:
+    if hour == 0:
+        return "midnight"
+    if hour == 12:
+        return "noon"
+    return f"{hour % 12} {'am' if hour < 12 else 'pm'}"
+
+
+DAY_START_CHOICES = [(hour, _hour_label(hour)) for hour in range(24)]
+
+
+def time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+
+
+class StudySettingsForm(forms.Form):
+    desired_retention = forms.IntegerField(
+        label="Desired retention (%)",
+        min_value=80,
+        max_value=97,
+        help_text="How likely you want to be to remember a card when it comes back: higher means more reviews.",
+    )
+    new_per_day = forms.IntegerField(label="New cards per day", min_value=0, max_value=100)
+    # Not required: a client that posts only the first two fields keeps its day as it was.
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=time_zone_choices,
+        required=False,
+        error_messages={"invalid_choice": "Choose a time zone from the list, such as Europe/Paris."},
+        help_text="Your day, streak and new-card allowance follow this zone.",
+    )
+    day_starts_at = forms.TypedChoiceField(
+        label="Next day starts at",
+        choices=DAY_START_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        error_messages={"invalid_choice": "Choose an hour from the list."},
+        help_text="Reviews before this hour count for the day before, so a late session keeps your streak.",
+    )
+
+    @staticmethod
+    def initial_for(settings) -> dict:
+        return {
+            "desired_retention": round(settings.desired_retention * 100),
+            "new_per_day": settings.new_per_day,
+            "time_zone": settings.time_zone,
+            "day_starts_at": settings.day_starts_at,
+        }
+
+    def update_kwargs(self) -> dict:
+        """Keyword arguments for services.study_settings_update (a valid form only)."""
+        data = self.cleaned_data
+        return {
+            "desired_retention": data["desired_retention"] / 100,
+            "new_per_day": data["new_per_day"],
+            "time_zone": data["time_zone"] or None,
+            "day_starts_at": data["day_starts_at"],
+        }
