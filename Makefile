@@ -79,9 +79,11 @@ SANDBOX_PACKAGES := bubblewrap python3-venv
 sandbox:
 	@labs/runtime/apt-install.sh $(SANDBOX_PACKAGES) || echo "Without them labs cannot be graded here (the lab pages say so)."
 
-# The Docker lab image, built offline; starts the engine first when it is not running.
+# The Docker lab image, built offline (the engine is started first when it is not running), then the isolated
+# engine that builds students' images for the Docker lab (labs/runtime/start-builder.sh; needs root).
 runtime-image: venv
-	@if labs/runtime/start-dockerd.sh; then PY=$(PY) labs/runtime/build-image.sh; \
+	@if labs/runtime/start-dockerd.sh; then PY=$(PY) labs/runtime/build-image.sh && \
+		{ labs/runtime/start-builder.sh || [ -z "$$CI" ]; }; \
 	elif [ -n "$$CI" ]; then echo "CI needs the Docker engine." >&2; exit 1; \
 	else echo "No Docker engine: the Docker sandbox is left out (bubblewrap still runs labs)."; fi
 

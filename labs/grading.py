@@ -237,9 +237,9 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
         files = merge_files(root, submitted)
     except (SubmissionRefused, ValueError) as exc:
         return Verdict("graded", "refused", 0.0, [], {}, message=displayable(str(exc), 2000))
-    name = sandbox.resolve(backend)
-    ctx = LabContext(slug=slug, root=root, files=files, backend=name, limits=dict(meta.get("limits") or {}))
     grader = load_grader(root)
+    name = resolve_for(grader, backend)
+    ctx = LabContext(slug=slug, root=root, files=files, backend=name, limits=dict(meta.get("limits") or {}))
     results = {}
     shown = {}
     for run in grader.plan(ctx) or []:
@@ -253,6 +253,8 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
         shown[run.name] = run.show_output
     try:
         checks = grader.judge(ctx, results)
+    except (sandbox.SandboxUnavailable, SandboxError):
+        raise  # our side failed while judging (the image builder died): an error, retried, never a score
     except Exception as exc:  # a judge meeting output it did not foresee: the submission fails, with a reason
         logger.exception("the %s grader raised while judging", slug)
         checks = [Check("results", False, 0, 1, f"the results could not be judged ({type(exc).__name__})")]
@@ -293,6 +295,16 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
         for key, r in results.items()
     }
     return Verdict("graded", verdict, score, checks, runs, extra=ctx.extra)
+
+
+def resolve_for(grader, backend: str | None) -> str:
+    """The backend to grade on: a grader may require one (`requires = "docker"`); `auto` then takes it."""
+    required = getattr(grader, "requires", None)
+    if not required:
+        return sandbox.resolve(backend)
+    if (backend or settings.LAB_SANDBOX) in ("auto", required):
+        return sandbox.resolve(required)
+    raise sandbox.SandboxUnavailable(f"this lab can only be graded in the {required} sandbox")
 
 
 def run_with_service(run: Run, files: dict, limits: Limits, backend: str) -> RunResult:

@@ -5,7 +5,7 @@ import subprocess
 
 from django.conf import settings
 
-from . import bwrap, docker
+from . import bwrap, docker, docker_build
 from .base import (
     CAPS,
     DEFAULTS,
@@ -95,7 +95,8 @@ def reap() -> None:
 
     if cgroups.available():
         cgroups.reap()
-    try:
-        docker.reap()
-    except (OSError, ValueError, subprocess.SubprocessError):
-        pass
+    for module in (docker, docker_build):
+        try:
+            module.reap()
+        except (OSError, ValueError, subprocess.SubprocessError):
+            pass

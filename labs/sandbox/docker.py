@@ -60,7 +60,25 @@ def available() -> tuple[bool, str]:
         if "Cannot connect" in info.stderr or "Is the docker daemon running" in info.stderr:
             return False, "the Docker engine is not running"
         return False, f"the lab image {image()} is not built (make runtime-image)"
+    if not _userns_remapped():
+        return False, "the Docker engine does not remap user namespaces (start it with --userns-remap=default)"
     return True, "docker"
+
+
+_USERNS = {"at": None, "value": False}
+
+
+def _userns_remapped() -> bool:
+    """Root in our containers must not be host root: the engine runs with --userns-remap (asked once a minute)."""
+    now = time.monotonic()
+    if _USERNS["at"] is None or now - _USERNS["at"] > 60:
+        try:
+            found = _docker("info", "--format", "{{json .SecurityOptions}}", timeout=10, check=False)
+            _USERNS["value"] = found.returncode == 0 and "name=userns" in found.stdout
+        except (OSError, subprocess.TimeoutExpired):
+            _USERNS["value"] = False
+        _USERNS["at"] = now
+    return _USERNS["value"]
 
 
 def _tar_of(files: dict[str, bytes]) -> bytes:

@@ -1,25 +1,36 @@
-"""Building a student's Dockerfile into an image and asking the running container one HTTP question.
+"""Building a student's Dockerfile into an image, describing that image, and asking its container one HTTP question.
 
-Trusted code (it runs outside the sandbox, like a grader), but everything it builds is the student's:
+Trusted code (it runs outside the sandbox, like a grader), but everything it builds is the student's. All
+of it happens on the **student-image builder** (labs/runtime/start-builder.sh), never on the host's engine:
+a second dockerd in its own network namespace (loopback only: not the host's 127.0.0.1, not the cloud's
+metadata address, nothing beyond), whose data root is a size- and inode-capped file system holding only the
+lab's base image, with root in its containers mapped to an unprivileged host uid, and its containers under a
+cgroup with a process and memory ceiling. Every client call here gets DOCKER_HOST set to that builder's
+socket; when it does not answer, BuilderUnavailable (a SandboxUnavailable: an error on our side, never a
+score) is raised.
 
+- The Dockerfile is read with Docker's own parser (the `dockerfile` package: moby/buildkit's Go parser, with
+  Docker's rules for line continuations, the `escape` directive, comments and heredocs). Before anything
+  reaches the builder, `guard_dockerfile` refuses `ADD` (it fetches URLs), `ONBUILD`, heredocs (the legacy
+  builder reads them differently from this parser), any `FROM` or `COPY --from` that is not one of
+  `base_images` or an earlier stage, and variable references that the builder would expand without bound.
 - The build context is a tar of the submitted files streamed to `docker build -` (no host path is sent),
-  with `--network none` for every RUN step, `--pull=false`, `--no-cache` (no layer is shared with another
-  build, so removing this build's layers can never break someone else's), memory and CPU caps, a wall-clock
-  cap, and a capped log. The Docker daemon itself fetches `ADD <url>` sources and missing `FROM` /
-  `COPY --from` images *with its own network*, so a conservative text guard refuses any `ADD` (and
-  `ONBUILD`, which could carry one into a later stage), any `FROM`
-  that is not one of `base_images` (or an earlier stage) on one physical line, and any `--from=` naming
-  something else, before anything is sent to the daemon.
-- The image then runs detached with no network, a read-only root, a small /tmp, memory with no swap, a
-  pid limit, no capabilities and no new privileges; if the image's configured user is not a numeric
+  with `--network none` for every RUN step, `--pull=false`, `--no-cache`, memory and CPU caps, a cgroup of
+  its own whose pids.max bounds the processes and threads of all its RUN steps together, a wall-clock cap
+  and a capped log.
+- The built image is described from the builder's own records: `docker image inspect` (config: user, env,
+  command, ports, volumes, labels) and `docker history` (one entry per instruction, in order), plus the uid
+  the image's /etc/passwd gives a named USER. Graders judge that, not the Dockerfile's text.
+- An image that declares a VOLUME is not run (a volume would be writable storage beside the read-only
+  root). Otherwise the image runs detached with no network, a read-only root, a small /tmp, memory with no
+  swap, a pid limit, no capabilities and no new privileges; if the image's configured user is not a numeric
   non-root uid it runs as 65534 instead (a name may map to uid 0 in the image's own /etc/passwd).
 - A second container from the lab runtime image joins the app's network namespace (still no outside
   network) and makes one GET with retries; it prints one JSON line, the only output read from it.
-- Containers (with their anonymous volumes), the image and any layers this build left behind are always
-  removed, whatever happened.
+- Containers, the image, any layers this build left behind and its cgroup are always removed.
 
-The legacy builder is used (DOCKER_BUILDKIT=0): it honours `--network none`, `--memory` and `--ulimit`
-for RUN steps and keeps its cache as plain images that can be removed one by one.
+The legacy builder is used (DOCKER_BUILDKIT=0): it honours `--network none`, `--memory`, `--ulimit` and
+`--cgroup-parent` for RUN steps and keeps its cache as plain images that can be removed one by one.
 """
 
 import io
@@ -27,6 +38,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import tarfile
 import threading
@@ -34,25 +46,55 @@ import time
 import uuid
 from collections import deque
 from datetime import UTC, datetime
+from pathlib import Path
+
+import dockerfile
+from django.conf import settings
 
 from . import docker as docker_backend
-from .base import check_files
+from .base import SandboxUnavailable, check_files
 
 BASE_IMAGES = ("python:3.11-slim-bookworm",)
+DEFAULT_BUILDER_DIR = "/var/lib/spinup-builder"
+DEFAULT_BUILDER_CGROUP = "spinup-builder"
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+MAX_DOCKERFILE_BYTES = 64 * 1024
 LOG_TAIL_CHARS = 6000
 LOG_KEEP_BYTES = 64 * 1024
 APP_LOG_CHARS = 2000
 BODY_CHARS = 2000
 MAX_LAYER_IDS = 400
+MAX_DESCRIBE_BYTES = 4 * 1024 * 1024  # docker image inspect / history of one image
+MAX_PASSWD_BYTES = 256 * 1024
 BUILD_MEMORY = "512m"
+BUILD_MEMORY_BYTES = 512 * 1024 * 1024
+BUILD_PIDS = 256  # processes and threads of one build's RUN steps, all together
 APP_MEMORY = "256m"
 PROBE_MEMORY = "128m"
 PROBE_SECONDS = 10
 NOBODY = "65534:65534"
+# Instructions whose arguments the builder itself expands ($VAR): each reference may copy a whole earlier
+# value, so a few lines of `ENV X=$X$X` grow exponentially and keep the daemon busy long after the build's
+# client is gone. One reference per instruction and a few in all keep every value within the file's size.
+EXPANDED = {
+    "ENV",
+    "ARG",
+    "LABEL",
+    "WORKDIR",
+    "USER",
+    "EXPOSE",
+    "VOLUME",
+    "STOPSIGNAL",
+    "COPY",
+    "ADD",
+    "FROM",
+    "ONBUILD",
+}
+MAX_REFERENCES = 32
 
 _ANSI = re.compile(rb"\x1b\[[0-9;]*[A-Za-z]")
 _LAYER = re.compile(rb"^ ---> ([0-9a-f]{12})\s*$")
-_STAGE_NAME = r"[A-Za-z][A-Za-z0-9_.-]*"
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://|^git@", re.I)
 
 # Runs in the lab runtime image inside the app's network namespace: one GET with retries, one JSON line out
 # (the body is cut to BODY_CHARS = 2000 characters).
@@ -88,23 +130,96 @@ print("SPINUP-PROBE " + json.dumps(out), flush=True)
 """
 
 
+class BuilderUnavailable(SandboxUnavailable):
+    """The student-image builder does not answer: nothing is built (and never on the host's engine)."""
+
+
+class DockerfileRefused(ValueError):  # noqa: N818
+    """The Dockerfile is not sent to the builder; the message says why (and where)."""
+
+
+# --- the builder engine ------------------------------------------------------------------------------------
+
+
+def builder_dir() -> str:
+    return str(
+        getattr(settings, "LAB_BUILDER_DIR", None) or os.environ.get("SPINUP_BUILDER_DIR") or DEFAULT_BUILDER_DIR
+    )
+
+
+def builder_socket() -> str:
+    return os.path.join(builder_dir(), "docker.sock")
+
+
+def builder_cgroup() -> str:
+    return str(
+        getattr(settings, "LAB_BUILDER_CGROUP", None)
+        or os.environ.get("SPINUP_BUILDER_CGROUP")
+        or DEFAULT_BUILDER_CGROUP
+    ).strip("/")
+
+
 def _client_env() -> dict:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG")}
-    env["DOCKER_BUILDKIT"] = "0"
-    return env
+    """Only what the docker client needs, pointed at the builder: never the host engine, never a context."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": os.environ.get("HOME", "/nonexistent"),
+        "DOCKER_HOST": f"unix://{builder_socket()}",
+        "DOCKER_CONFIG": os.path.join(builder_dir(), "client"),  # no credentials, proxies or contexts of anyone's
+        "DOCKER_BUILDKIT": "0",
+    }
 
 
-def _docker(*args, timeout=30, input_bytes=None):
-    """A docker client call with list arguments (never a shell); never raises for a non-zero exit."""
+def _docker(*args, timeout=30, input_bytes=None, raw=False, max_bytes=None):
+    """A docker client call to the builder, with list arguments (never a shell); never raises for a non-zero
+    exit. Returns (exit code or None, stdout, stderr); stdout is bytes with raw=True, and None when it was
+    longer than max_bytes."""
     try:
         done = subprocess.run(
             ["docker", *args], input=input_bytes, capture_output=True, timeout=timeout, env=_client_env(), check=False
         )
-        return done.returncode, done.stdout.decode("utf-8", "replace"), done.stderr.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
-        return None, "", f"docker {args[0]} did not answer within {timeout} s"
+        return None, b"" if raw else "", f"docker {args[0]} did not answer within {timeout} s"
     except OSError as exc:
-        return None, "", f"docker could not be started: {exc}"
+        return None, b"" if raw else "", f"docker could not be started: {exc}"
+    out = done.stdout
+    if max_bytes is not None and len(out) > max_bytes:
+        out = None
+    elif not raw:
+        out = out.decode("utf-8", "replace")
+    return done.returncode, out, done.stderr.decode("utf-8", "replace")
+
+
+def available() -> tuple[bool, str]:
+    """(True, "builder") when the builder answers and holds the base and probe images, else (False, why)."""
+    socket = builder_socket()
+    try:
+        if not stat.S_ISSOCK(os.stat(socket).st_mode):
+            raise FileNotFoundError(socket)
+    except OSError:
+        return False, f"the student-image builder is not running (no socket {socket}; labs/runtime/start-builder.sh)"
+    code, _, err = _docker("image", "inspect", "--format", "{{.Id}}", *BASE_IMAGES, docker_backend.image(), timeout=15)
+    if code is None:
+        return False, f"the student-image builder does not answer ({err[:200]})"
+    if code != 0:
+        if "No such image" in err:
+            return False, "the student-image builder has no base image loaded (labs/runtime/start-builder.sh)"
+        return False, f"the student-image builder does not answer ({err.strip()[:200]})"
+    cgroup = CGROUP_ROOT / builder_cgroup()
+    if not (CGROUP_ROOT / "cgroup.controllers").exists():
+        cgroup = CGROUP_ROOT / "pids" / builder_cgroup()
+    if not os.access(cgroup, os.W_OK):
+        return False, f"the builder's cgroup {cgroup} is missing or not writable here (labs/runtime/start-builder.sh)"
+    return True, "builder"
+
+
+def require_builder() -> None:
+    ok, why = available()
+    if not ok:
+        raise BuilderUnavailable(f"The image builder is not available, so this lab cannot be graded now: {why}.")
+
+
+# --- reading the Dockerfile as Docker does ----------------------------------------------------------------
 
 
 def _normalise(reference: str) -> str:
@@ -114,35 +229,120 @@ def _normalise(reference: str) -> str:
     return reference
 
 
-def guard_dockerfile(text: str, base_images=BASE_IMAGES) -> str | None:
-    """Why this Dockerfile must not reach the daemon (it would make the daemon use the network), or None.
+def parse_dockerfile(text: str) -> tuple:
+    """The instructions as Docker's own parser reads them (dockerfile.Command tuples: cmd upper case, flags,
+    value, json, start_line, heredocs). Raises DockerfileRefused when Docker would not parse it."""
+    if len(text.encode("utf-8", "replace")) > MAX_DOCKERFILE_BYTES:
+        raise DockerfileRefused("the Dockerfile is larger than 64 KiB")
+    if "\0" in text:
+        raise DockerfileRefused("the Dockerfile contains a NUL character")
+    try:
+        return dockerfile.parse_string(text)
+    except dockerfile.GoParseError as exc:
+        raise DockerfileRefused(f"Docker cannot parse it: {str(exc)[:300]}") from None
 
-    Deliberately conservative and line-based: a real instruction always starts a physical line, and
-    str.splitlines() splits at least wherever Docker does, so no ADD or FROM can hide from these checks.
-    """
+
+def stages_of(commands) -> list[dict]:
+    """[{"index", "image", "name", "parent", "line"}] for each FROM; parent is the earlier stage it builds on."""
+    stages, names = [], {}
+    for command in commands:
+        if command.cmd != "FROM" or not command.value:
+            continue
+        image = command.value[0]
+        name = command.value[2].lower() if len(command.value) == 3 and command.value[1].lower() == "as" else None
+        stages.append(
+            {
+                "index": len(stages),
+                "image": image,
+                "name": name,
+                "parent": names.get(image.lower()),
+                "line": command.start_line,
+            }
+        )
+        if name:
+            names[name] = len(stages) - 1
+    return stages
+
+
+def final_chain(commands) -> list:
+    """The instructions that make the final image, in build order: its stage's, after those of the stages it
+    builds FROM; FROM lines and ARGs before the first FROM excluded (they leave no history entry)."""
+    per_stage, stage = [], -1
+    for command in commands:
+        if command.cmd == "FROM":
+            per_stage.append([])
+            stage += 1
+        elif stage >= 0:
+            per_stage[stage].append(command)
+    stages = stages_of(commands)
+    if not stages:
+        return []
+    chain, index, seen = [], len(stages) - 1, set()
+    while index is not None and index not in seen:
+        seen.add(index)
+        chain = per_stage[index] + chain
+        index = stages[index]["parent"]
+    return chain
+
+
+def guard_dockerfile(text: str, base_images=BASE_IMAGES) -> str | None:
+    """Why this Dockerfile must not reach the builder, or None. Judged on Docker's own reading of the text."""
+    try:
+        commands = parse_dockerfile(text)
+    except DockerfileRefused as exc:
+        return str(exc)
     allowed = {_normalise(image) for image in base_images}
-    stages = set()
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.lstrip().lstrip("\ufeff").lstrip()
-        word = line.split(None, 1)[0].lower() if line.split(None, 1) else ""
-        if word == "add":
-            return f"line {number}: ADD is not accepted by this builder; use COPY"
-        if word == "onbuild":  # its triggers run in a later FROM of this stage: an ADD hidden from the check above
-            return f"line {number}: ONBUILD is not accepted by this builder"
-        if word == "from":
-            match = re.fullmatch(rf"from\s+([^\s-]\S*)(?:\s+as\s+({_STAGE_NAME}))?\s*", line, re.I)
-            if not match:
-                return f"line {number}: write FROM <image> [AS <name>] on one line, without flags"
-            image = match.group(1)
-            if _normalise(image) not in allowed and image.lower() not in stages:
-                return f"line {number}: only {', '.join(sorted(allowed))} is available to build from here"
-            if match.group(2):
-                stages.add(match.group(2).lower())
-    for match in re.finditer(r"--from=(\S*)", text, re.I):
-        source = match.group(1).strip("\"'")
-        if not (source.isdigit() or source.lower() in stages or _normalise(source) in allowed):
-            return f"--from={source[:60]}: only an earlier stage or {', '.join(sorted(allowed))} may be copied from"
+    shown = ", ".join(sorted(allowed))
+    stage_names: list[str | None] = []
+    references = 0
+    if not any(command.cmd == "FROM" for command in commands):
+        return "there is no FROM instruction"
+    for command in commands:
+        where = f"line {command.start_line}"
+        if command.heredocs:
+            return f"{where}: heredocs (<<EOF) are not supported by this builder; use \\ continuations"
+        if command.cmd == "ADD":
+            if any(_URL.search(value) for value in command.value):
+                return (
+                    f"{where}: ADD <url> makes the builder fetch from the network; it is not accepted here (use COPY)"
+                )
+            return f"{where}: ADD is not accepted by this builder; use COPY"
+        if command.cmd == "ONBUILD":  # its trigger runs in a later build: an ADD or FROM hidden from these checks
+            return f"{where}: ONBUILD is not accepted by this builder"
+        if command.cmd in EXPANDED:
+            count = command.original.count("$")
+            if count > 1:
+                return f"{where}: use at most one $variable in {command.cmd} here"
+            references += count
+            if references > MAX_REFERENCES:
+                return f"{where}: more than {MAX_REFERENCES} $variables in the instructions Docker expands"
+        if command.cmd == "FROM":
+            value = command.value
+            if command.flags:
+                return f"{where}: write FROM <image> [AS <name>], without flags"
+            if not (len(value) == 1 or (len(value) == 3 and value[1].lower() == "as")):
+                return f"{where}: FROM takes an image and optionally AS <name>"
+            image = value[0]
+            if "$" in image:
+                return f"{where}: write the image literally (FROM {shown}), not through a variable"
+            if _normalise(image) not in allowed and image.lower() not in stage_names:
+                return f"{where}: only {shown} is available to build from here"
+            stage_names.append(value[2].lower() if len(value) == 3 else None)
+            continue
+        for flag in command.flags:
+            name, _, source = flag.partition("=")
+            if name.lower() != "--from":
+                continue
+            source = source.strip()
+            # an earlier stage by index or name (the current one is not built yet), or the base image
+            by_index = source.isdigit() and int(source) < len(stage_names) - 1
+            by_name = source.lower() in [n for n in stage_names[:-1] if n]
+            if "$" in source or not (by_index or by_name or _normalise(source) in allowed):
+                return f"{where}: --from={source[:60]}: only an earlier stage or {shown} may be copied from"
     return None
+
+
+# --- the build ---------------------------------------------------------------------------------------------
 
 
 def _tar_of(files: dict[str, bytes]) -> bytes:
@@ -200,12 +400,80 @@ class _BuildLog(threading.Thread):
         return b"".join(self.tail).decode("utf-8", "replace")[-LOG_TAIL_CHARS:]
 
 
-def _build(files: dict[str, bytes], tag: str, timeout: float):
+class BuildCgroup:
+    """The cgroup parent of one build's RUN containers (`docker build --cgroup-parent`): its pids.max bounds
+    every process and thread of the build together; memory without swap as well. cgroup v1 or v2."""
+
+    def __init__(self, name: str):
+        self.relative = f"{builder_cgroup()}/{name}"
+        self.v2 = (CGROUP_ROOT / "cgroup.controllers").exists()
+
+    @property
+    def parent(self) -> str:
+        return "/" + self.relative
+
+    def create(self, pids: int = BUILD_PIDS, memory_bytes: int = BUILD_MEMORY_BYTES) -> None:
+        if self.v2:
+            path = CGROUP_ROOT
+            for part in self.relative.split("/"):
+                for controller in ("pids", "memory"):  # let the level below have these controllers
+                    try:
+                        (path / "cgroup.subtree_control").write_text(f"+{controller}")
+                    except OSError:
+                        pass
+                path = path / part
+                path.mkdir(exist_ok=True)
+            (path / "pids.max").write_text(str(pids))
+            (path / "memory.max").write_text(str(memory_bytes))
+            if (path / "memory.swap.max").exists():
+                (path / "memory.swap.max").write_text("0")
+            return
+        (CGROUP_ROOT / "pids" / self.relative).mkdir(parents=True, exist_ok=True)
+        (CGROUP_ROOT / "pids" / self.relative / "pids.max").write_text(str(pids))
+        memory = CGROUP_ROOT / "memory" / self.relative
+        memory.mkdir(parents=True, exist_ok=True)
+        (memory / "memory.limit_in_bytes").write_text(str(memory_bytes))
+        if (memory / "memory.memsw.limit_in_bytes").exists():
+            (memory / "memory.memsw.limit_in_bytes").write_text(str(memory_bytes))
+
+    def pids_limit_reached(self) -> bool:
+        """Whether the build's processes and threads reached pids.max (its peak, or a refused fork)."""
+        path = CGROUP_ROOT / self.relative if self.v2 else CGROUP_ROOT / "pids" / self.relative
+        try:
+            limit, peak = (path / "pids.max").read_text().strip(), path / "pids.peak"
+            if peak.exists() and limit.isdigit() and int(peak.read_text().strip()) >= int(limit):
+                return True
+            for line in (path / "pids.events").read_text().splitlines():
+                if line.startswith("max ") and int(line.split()[1]) > 0:
+                    return True
+        except (OSError, ValueError):
+            pass
+        return False
+
+    def remove(self) -> None:
+        """rmdir this cgroup in every hierarchy, children (left by runc for other controllers) first."""
+        tops = [CGROUP_ROOT / self.relative] if self.v2 else list(CGROUP_ROOT.glob(f"*/{self.relative}"))
+        for top in tops:
+            for _ in range(50):
+                try:
+                    for child in sorted(top.glob("**/"), key=lambda p: len(p.parts), reverse=True):
+                        if child != top:
+                            child.rmdir()
+                    top.rmdir()
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)  # a build container still being removed
+
+
+def _build(files: dict[str, bytes], tag: str, timeout: float, cgroup: BuildCgroup):
     """docker build from a tar on stdin; returns (built, log tail, layer ids seen, timed out)."""
     argv = [
         "docker", "build", "--network", "none", "--pull=false", "--no-cache", "--force-rm", "--rm",
         "--memory", BUILD_MEMORY, "--memory-swap", BUILD_MEMORY, "--cpu-period", "100000", "--cpu-quota", "100000",
-        "--ulimit", "nproc=1024:1024", "--ulimit", "core=0", "--label", "spinup.student-build=1",
+        "--cgroup-parent", cgroup.parent,
+        "--ulimit", "nproc=1024:1024", "--ulimit", "core=0",
         "-t", tag, "-",
     ]  # fmt: skip
     process = subprocess.Popen(
@@ -292,6 +560,108 @@ def _remove_layers(layers: list[str], started: float) -> None:
             time.sleep(1 + attempt)
 
 
+# --- describing the built image ----------------------------------------------------------------------------
+
+
+def _history(reference: str) -> list[dict] | None:
+    """The image's history, oldest first: [{"id", "created_by", "size"}] (size in bytes as docker prints it)."""
+    code, out, _ = _docker(
+        "history", "--no-trunc", "--format", "{{json .}}", reference, timeout=30, max_bytes=MAX_DESCRIBE_BYTES
+    )
+    if code != 0 or out is None:
+        return None
+    entries = []
+    for line in out.splitlines():
+        try:
+            item = json.loads(line)
+        except ValueError:
+            return None
+        entries.append(
+            {"id": item.get("ID", ""), "created_by": item.get("CreatedBy", ""), "size": item.get("Size", "")}
+        )
+    return list(reversed(entries))
+
+
+def _inspect(reference: str) -> dict | None:
+    code, out, _ = _docker(
+        "image", "inspect", "--format", "{{json .}}", reference, timeout=30, max_bytes=MAX_DESCRIBE_BYTES
+    )
+    if code != 0 or out is None:
+        return None
+    try:
+        data = json.loads(out)
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _passwd_uid(tag: str, name: str, holder: str) -> int | None:
+    """The uid the image's own /etc/passwd gives `name` (read through `docker cp` of a created, never
+    started, container: the daemon resolves the path inside the image), or None."""
+    code, _, _ = _docker(
+        "create", "--name", holder, "--network", "none", "--entrypoint", "/nonexistent", tag, timeout=30
+    )
+    if code != 0:
+        return None
+    code, out, _ = _docker("cp", f"{holder}:/etc/passwd", "-", timeout=30, raw=True, max_bytes=MAX_PASSWD_BYTES + 4096)
+    if code != 0 or not out:
+        return None
+    try:
+        with tarfile.open(fileobj=io.BytesIO(out), mode="r:") as tar:
+            member = tar.next()
+            if member is None or not member.isreg() or member.size > MAX_PASSWD_BYTES:
+                return None
+            text = tar.extractfile(member).read(MAX_PASSWD_BYTES).decode("utf-8", "replace")
+    except (tarfile.TarError, OSError):
+        return None
+    for line in text.splitlines():
+        parts = line.split(":")
+        if len(parts) >= 3 and parts[0] == name and parts[2].isdigit():
+            return int(parts[2])
+    return None
+
+
+def describe(tag: str, base_images=BASE_IMAGES, holder: str | None = None) -> dict | None:
+    """What the builder recorded about a built image: {"config" (User, Env, Cmd, Entrypoint, Shell,
+    ExposedPorts, Volumes, Labels, WorkingDir), "history" (entries after the base, oldest first),
+    "base" (the base image it was built on, or None), "user_uid" (for a named USER: the uid in the image's
+    /etc/passwd, None when it has none)}. None when the image cannot be read."""
+    data = _inspect(tag)
+    history = _history(tag)
+    if data is None or history is None:
+        return None
+    config = data.get("Config") or {}
+    layers = ((data.get("RootFS") or {}).get("Layers")) or []
+    base_used, base_length = None, 0
+    for base in base_images:
+        base_data, base_history = _inspect(base), _history(base)
+        if base_data is None or base_history is None:
+            continue
+        base_layers = ((base_data.get("RootFS") or {}).get("Layers")) or []
+        n = len(base_history)
+        if (
+            layers[: len(base_layers)] == base_layers
+            and len(history) >= n
+            and [h["created_by"] for h in history[:n]] == [h["created_by"] for h in base_history]
+            and history[n - 1]["id"] == base_data.get("Id")
+        ):
+            base_used, base_length = base, n
+            break
+    keys = ("User", "Env", "Cmd", "Entrypoint", "Shell", "ExposedPorts", "Volumes", "Labels", "WorkingDir")
+    facts = {
+        "config": {key: config.get(key) for key in keys},
+        "history": [{"created_by": h["created_by"], "size": h["size"]} for h in history[base_length:]],
+        "base": base_used,
+        "user_uid": None,
+    }
+    user = (config.get("User") or "").split(":", 1)[0]
+    if user.isdigit():
+        facts["user_uid"] = int(user)
+    elif user and holder:
+        facts["user_uid"] = _passwd_uid(tag, user, holder)
+    return facts
+
+
 def _non_root_uid(user: str) -> bool:
     uid = (user or "").split(":", 1)[0]
     return uid.isdigit() and int(uid) != 0
@@ -326,12 +696,16 @@ def _probe(app: str, probe: str, port: int, path: str) -> dict:
 def build_and_probe(
     files: dict[str, bytes], *, port: int, path: str = "/", timeout: float = 60, base_images=BASE_IMAGES
 ) -> dict:
-    """Build the submitted Dockerfile (no network), run the image locked down, GET http://127.0.0.1:<port><path>.
+    """Build the submitted Dockerfile on the builder (no network), describe the image, run it locked down and
+    GET http://127.0.0.1:<port><path>.
 
-    Returns {"built", "build_log" (tail), "status" (int or None), "body", "user" (the image's configured
-    user), "ran_as" (the user the container really ran as), "error" (why there is no answer), "app_log"
-    (tail of the app's output when it did not answer), "seconds"}. Containers, image and leftover layers
-    are always removed.
+    Returns {"built", "refused" (why the Dockerfile was not sent to the builder, else ""), "build_log" (tail),
+    "image" (describe(), or None), "status" (int or None), "body", "user" (the image's configured user),
+    "ran_as" (the user the container really ran as), "error" (why there is no answer), "app_log" (tail of the
+    app's output when it did not answer), "pids_limit_reached" (the build's processes and threads reached
+    BUILD_PIDS), "seconds"}.
+    Containers, image, leftover layers and the build's cgroup are always removed. Raises BuilderUnavailable
+    when the builder does not answer.
     """
     if not isinstance(port, int) or not 1 <= port <= 65535:
         raise ValueError("port must be 1-65535")
@@ -340,51 +714,72 @@ def build_and_probe(
     check_files(files)
     result = {
         "built": False,
+        "refused": "",
         "build_log": "",
+        "image": None,
         "status": None,
         "body": "",
         "user": None,
         "ran_as": None,
         "error": "",
         "app_log": "",
+        "pids_limit_reached": False,
         "seconds": 0.0,
     }
     started = time.time()
-    dockerfile = files.get("Dockerfile")
-    if dockerfile is None:
-        result["error"] = "there is no Dockerfile"
+    dockerfile_bytes = files.get("Dockerfile")
+    if dockerfile_bytes is None:
+        result["error"] = result["refused"] = "there is no Dockerfile"
         return result
     try:
-        text = dockerfile.decode("utf-8")
+        text = dockerfile_bytes.decode("utf-8")
     except UnicodeDecodeError:
-        result["error"] = "the Dockerfile is not UTF-8 text"
+        result["error"] = result["refused"] = "the Dockerfile is not UTF-8 text"
         return result
+    require_builder()  # no builder: an error on our side, whatever the Dockerfile says
     refused = guard_dockerfile(text, base_images)
     if refused:
+        result["refused"] = refused
         result["error"] = f"not built: {refused}"
         return result
     suffix = uuid.uuid4().hex
     tag, app, probe = f"spinup-student-{suffix}", f"spinup-app-{suffix[:16]}", f"spinup-probe-{suffix[:16]}"
+    holder = f"spinup-inspect-{suffix[:16]}"
+    cgroup = BuildCgroup(f"build-{suffix[:16]}")
     layers = []
     try:
-        built, log, layers, timed_out = _build(files, tag, timeout)
+        try:
+            cgroup.create()
+        except OSError as exc:
+            raise BuilderUnavailable(
+                f"The image builder cannot limit a build here ({exc}); nothing was built."
+            ) from None
+        built, log, layers, timed_out = _build(files, tag, timeout, cgroup)
         result["build_log"] = log
+        result["pids_limit_reached"] = cgroup.pids_limit_reached()
         if timed_out:
             result["error"] = f"the build took longer than {timeout:g} s"
             return result
         if not built:
             result["error"] = "docker build failed"
+            if result["pids_limit_reached"]:
+                result["error"] += f" (a RUN step reached the limit of {BUILD_PIDS} processes and threads)"
             return result
-        code, out, err = _docker("image", "inspect", "--format", "{{json .Config.User}}", tag, timeout=15)
-        if code != 0:
+        facts = describe(tag, base_images, holder)
+        if facts is None:
             result["error"] = "the built image could not be inspected"
             return result
-        result["built"] = True
-        try:
-            user = json.loads(out.strip() or '""')
-        except ValueError:
-            user = ""
+        result["built"], result["image"] = True, facts
+        user = facts["config"].get("User")
         result["user"] = user if isinstance(user, str) else ""
+        volumes = sorted(facts["config"].get("Volumes") or {})
+        if volumes:
+            shown = ", ".join(v[:60] for v in volumes[:3])
+            result["error"] = (
+                f"the image declares VOLUME {shown}: a volume is writable storage beside the read-only file "
+                "system, so it is not run here (keep state in S3, EFS or a database, not in the container)"
+            )
+            return result
         run_as = [] if _non_root_uid(result["user"]) else ["--user", NOBODY]
         result["ran_as"] = result["user"] if not run_as else NOBODY
         code, out, err = _docker(
@@ -415,8 +810,44 @@ def build_and_probe(
             result["app_log"] = _ANSI.sub(b"", (out + err).encode()).decode("utf-8", "replace")[-APP_LOG_CHARS:]
         return result
     finally:
-        for name in (probe, app):
+        for name in (probe, app, holder):
             _docker("rm", "--force", "--volumes", name, timeout=30)
         _docker("image", "rm", tag, timeout=60)
         _remove_layers(layers, started)
+        cgroup.remove()
         result["seconds"] = round(time.time() - started, 2)
+
+
+def reap(older_than_minutes: int = 10) -> None:
+    """What killed workers left on the builder: containers, images, dangling layers and build cgroups older
+    than a few minutes (no build lives longer than its 60 s cap). Only the builder is touched."""
+    if not available()[0]:
+        return
+    until = f"until={older_than_minutes}m"
+    cutoff = time.time() - older_than_minutes * 60
+    code, out, _ = _docker("ps", "--all", "--no-trunc", "--format", "{{.ID}} {{.CreatedAt}}", timeout=60)
+    stale = []  # every container on the builder is ours: builds, apps, probes; an old one was abandoned
+    for line in (out or "").splitlines() if code == 0 else []:
+        container, _, created = line.partition(" ")
+        stamp = _created(created.replace(" ", "T", 1))
+        if stamp is not None and stamp < cutoff:
+            stale.append(container)
+    if stale:
+        _docker("rm", "--force", "--volumes", *stale, timeout=120)
+    code, out, _ = _docker(
+        "image", "ls", "--filter", "reference=spinup-student-*", "--format", "{{.Repository}}:{{.Tag}} {{.CreatedAt}}"
+    )
+    for line in (out or "").splitlines() if code == 0 else []:
+        reference, _, created = line.partition(" ")
+        stamp = _created(created.replace(" ", "T", 1))
+        if stamp is not None and stamp < cutoff:
+            _docker("image", "rm", reference, timeout=60)
+    _docker("image", "prune", "--force", "--filter", until, timeout=120)
+    _docker("volume", "prune", "--force", timeout=60)
+    for top in [CGROUP_ROOT / builder_cgroup(), *CGROUP_ROOT.glob(f"*/{builder_cgroup()}")]:
+        for path in top.glob("build-*") if top.is_dir() else []:
+            try:
+                if time.time() - path.stat().st_mtime > older_than_minutes * 60:
+                    path.rmdir()
+            except OSError:
+                pass

@@ -365,3 +365,38 @@ def test_bwrap_work_folder_is_private_and_removed():
     assert result.stdout.split()[0] == b"/lab"
     assert set(root.iterdir()) == before
     assert root.stat().st_mode & 0o777 == 0o711  # others may pass through to their own folder, not list
+
+
+def test_docker_containers_are_user_namespace_remapped():
+    """The engine remaps user namespaces: the container's uid 65534 is a host uid in dockremap's range."""
+    require(sandbox.BACKENDS["docker"].available()[0], f"docker sandbox: {sandbox.BACKENDS['docker'].available()[1]}")
+    seen = {}
+
+    def watch():
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not seen:
+            names = subprocess.run(
+                ["docker", "ps", "--filter", "name=spinup-run-", "--format", "{{.Names}}"],
+                capture_output=True,
+                text=True,
+            ).stdout.split()
+            for name in names:
+                pid = subprocess.run(
+                    ["docker", "inspect", "--format", "{{.State.Pid}}", name], capture_output=True, text=True
+                ).stdout.strip()
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
+                seen[name] = {int(uid) for uid in uids}
+            time.sleep(0.1)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    result = run("docker", "import time\ntime.sleep(2.5)\nprint('slept')")
+    watcher.join()
+    assert result.stdout.strip() == b"slept"
+    assert seen, "no container process was seen"
+    for uids in seen.values():
+        assert len(uids) == 1 and min(uids) >= 100000, uids  # neither host root nor the host's own nobody

@@ -1,18 +1,27 @@
-"""Grader for docker-containerize-app: static checks on the student's Dockerfile, plus (Docker backend only)
-a real build with no network and one HTTP request to the running container.
+"""Grader for docker-containerize-app: the student's Dockerfile is built, and the checks judge the built image.
 
-The Dockerfile is untrusted text: it is parsed here, never executed. Nothing runs in the sandbox (plan() is
-empty); the build and the request go through labs.sandbox.docker_build, which locks the image down.
+Nothing runs in the sandbox (plan() is empty). judge() builds the Dockerfile on the student-image builder
+through labs.sandbox.docker_build (a separate engine with no network and only the base image; see there),
+then judges what the builder recorded about the image: `docker image inspect` (user, environment,
+command, ports, volumes) and `docker history` (one entry per instruction, in build order). The Dockerfile's
+text is read only with Docker's own parser (the `dockerfile` package), to name which instruction each
+history entry came from and which files a COPY takes, never with a parser of our own.
+
+This lab needs the Docker sandbox (`requires`): on any other backend, and when the builder does not answer,
+it raises SandboxUnavailable, an error on our side, and gives no score.
 """
 
 import json
 import re
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from labs.grading import Check
+from labs.sandbox import SandboxUnavailable, docker_build
+
+requires = "docker"  # the only backend this lab can be graded on
 
 BASE_IMAGE = "python:3.11-slim-bookworm"
+BASE_USER = "root"  # what the real python:3.11-slim-bookworm runs as (the offline stand-in here sets 65534)
 APP_PORT = 8080
 APP_FILE = "app.py"
 REQUIREMENTS = "requirements.txt"
@@ -24,210 +33,108 @@ POINTS = {
     "exec-form CMD": 1,
     "exposes the app port": 1,
     "no secrets in ENV/ARG": 2,
-    BUILD: 3,  # Docker backend only; 0 elsewhere
+    BUILD: 3,
 }
-INSTRUCTIONS = {
-    "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
-    "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
-}  # fmt: skip
-NEEDS_ARGUMENTS = INSTRUCTIONS - {"HEALTHCHECK"}
-MAX_DOCKERFILE_BYTES = 64 * 1024
 SECRET_NAME = re.compile(r"PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL", re.I)
 AWS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA)[0-9A-Z]{16}(?![A-Z0-9])")
 PIP_INSTALL = re.compile(r"(?:^|[\s;&|(/])(?:pip3?(?:\.\d+)?|python3?(?:\.\d+)?\s+-m\s+pip)\s+install\b")
-DIRECTIVE = re.compile(r"#\s*([A-Za-z][A-Za-z0-9_-]*)\s*=\s*(.*?)\s*")
+NOP = re.compile(r"#\(nop\)\s+([A-Z]+)\b")
+BUILD_ARGS = re.compile(r"^\|\d+((?:\s+[A-Za-z_][A-Za-z0-9_]*=\S*)*)\s")  # "|2 A=1 B=2 /bin/sh -c ..." of a RUN
+SHELLS = {"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"}
+NOT_JUDGED = "not judged: there is no image to look at (see 'image builds and answers')"
 
 
-class DockerfileError(ValueError):
-    """The text is not a Dockerfile Docker would accept; the message says where."""
+def _require_docker(ctx):
+    if ctx.backend != requires:
+        raise SandboxUnavailable(
+            "This lab builds and runs your image, so it is graded only on the Docker sandbox; this server runs "
+            f"the {ctx.backend} sandbox. Nothing was graded."
+        )
 
 
-@dataclass
-class Instruction:
-    line: int  # physical line where it starts (1-based)
-    keyword: str  # upper case
-    args: str  # continuation lines joined, comment lines inside dropped
-    stage: int  # index of the FROM stage it belongs to (-1: ARG before the first FROM)
-
-    def exec_form(self):
-        """The JSON-array (exec) form as a list of strings, or None for shell form (Docker's own rule)."""
-        text = self.args.strip()
-        if not text.startswith("["):
-            return None
-        try:
-            value = json.loads(text)
-        except ValueError:
-            return None
-        return value if isinstance(value, list) and all(isinstance(v, str) for v in value) else None
-
-    def where(self) -> str:
-        return f"line {self.line}"
+def plan(ctx):
+    _require_docker(ctx)
+    docker_build.require_builder()  # no builder: an error on our side, never a score
+    return []  # nothing runs in the sandbox: judge() builds the image on the builder
 
 
-@dataclass
-class Stage:
-    index: int
-    image: str  # as written
-    name: str | None
-    parent: int | None  # index of an earlier stage this one builds FROM
-    line: int
+# --- what Docker's parser says the Dockerfile is -------------------------------------------------------------
 
 
-def parse(text: str):
-    """Dockerfile text -> (instructions, stages, escape character), following Docker's parser: parser directives at the top
-    (`# escape=`), comment lines, line continuations with the escape character (comment and blank lines
-    inside a continuation are dropped), case-insensitive keywords. Raises DockerfileError."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    lines = [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
-    escape = "\\"
-    index = 0
-    seen_directives = set()
-    while index < len(lines):  # parser directives: only before any comment, blank line or instruction
-        match = DIRECTIVE.fullmatch(lines[index])
-        name = match.group(1).lower() if match else None
-        if name not in ("escape", "syntax", "check") or name in seen_directives:
-            break
-        seen_directives.add(name)
-        if name == "escape":
-            if match.group(2) not in ("\\", "`"):
-                raise DockerfileError(f"line {index + 1}: the escape directive must be \\ or `")
-            escape = match.group(2)
-        index += 1
-    continuation = re.compile(re.escape(escape) + r"[ \t]*$")
+def parsed(dockerfile: bytes | None):
+    """(commands, None), or (None, why not) when Docker would not read it."""
+    if dockerfile is None:
+        return None, "there is no Dockerfile"
+    try:
+        return docker_build.parse_dockerfile(dockerfile.decode("utf-8")), None
+    except UnicodeDecodeError:
+        return None, "the Dockerfile is not UTF-8 text"
+    except docker_build.DockerfileRefused as exc:
+        return None, str(exc)
 
-    def is_comment(line):
-        return line.lstrip().startswith("#")
 
-    instructions, stages = [], []
-    names = {}
-    while index < len(lines):
-        line = lines[index]
-        start = index + 1
-        index += 1
-        if not line.strip() or is_comment(line):
+def where(command) -> str:
+    return f"line {command.start_line}"
+
+
+def check_base(commands):
+    """Every FROM that is not an earlier stage names the base image, pinned (Docker's own reading of FROM)."""
+    for stage in docker_build.stages_of(commands):
+        if stage["parent"] is not None:
             continue
-        body = line
-        while continuation.search(body):
-            body = continuation.sub("", body)
-            while index < len(lines) and (not lines[index].strip() or is_comment(lines[index])):
-                index += 1
-            if index >= len(lines):
-                break
-            body += lines[index]
-            index += 1
-        parts = body.strip().split(None, 1)
-        keyword = parts[0].upper()
-        args = parts[1].strip() if len(parts) > 1 else ""
-        if keyword not in INSTRUCTIONS:
-            raise DockerfileError(f"line {start}: unknown instruction {parts[0][:40]!r}")
-        if keyword in NEEDS_ARGUMENTS and not args:
-            raise DockerfileError(f"line {start}: {keyword} needs arguments")
-        if keyword in ("RUN", "COPY") and re.match(r"(?:--\S+\s+)*<<-?[\"']?\w", args):
-            raise DockerfileError(
-                f"line {start}: heredocs (<<EOF) are not supported by this builder; use \\ continuations"
-            )
-        if not stages and keyword not in ("FROM", "ARG"):
-            raise DockerfileError(f"line {start}: the first instruction must be FROM (only ARG may come before it)")
-        if keyword == "FROM":
-            words = args.split()
-            flags = [w for w in words if w.startswith("--")]
-            words = [w for w in words if not w.startswith("--")]
-            if len(words) == 3 and words[1].lower() == "as":
-                name = words[2].lower()
-            elif len(words) == 1:
-                name = None
-            else:
-                raise DockerfileError(f"line {start}: FROM takes an image and optionally AS <name>")
-            del flags  # --platform=...: accepted by Docker; the image is what is judged
-            parent = names.get(words[0].lower())
-            stages.append(Stage(len(stages), words[0], name, parent, start))
-            if name:
-                names[name] = len(stages) - 1
-        instructions.append(Instruction(start, keyword, args, len(stages) - 1))
-    if not stages:
-        raise DockerfileError("there is no FROM instruction")
-    return instructions, stages, escape
-
-
-def final_chain(instructions, stages):
-    """The instructions that shape the final image: its stage's, after those of the stages it builds FROM."""
-    chain, stage = [], stages[-1]
-    seen = set()
-    while stage is not None and stage.index not in seen:
-        seen.add(stage.index)
-        chain = [i for i in instructions if i.stage == stage.index and i.keyword != "FROM"] + chain
-        stage = stages[stage.parent] if stage.parent is not None else None
-    return chain
-
-
-def words_of(text: str, escape: str = "\\"):
-    """Split like a shell word list: whitespace separates, quotes group, the escape character escapes."""
-    words, current, quote, pending, has = [], [], None, False, False
-    for char in text:
-        if pending:
-            current.append(char)
-            pending, has = False, True
-        elif char == escape and quote != "'":
-            pending = True
-        elif quote:
-            if char == quote:
-                quote = None
-            else:
-                current.append(char)
-        elif char in "\"'":
-            quote, has = char, True
-        elif char.isspace():
-            if has or current:
-                words.append("".join(current))
-            current, has = [], False
-        else:
-            current.append(char)
-            has = True
-    if has or current:
-        words.append("".join(current))
-    return words
-
-
-# --- the checks ------------------------------------------------------------------------------------------
-
-
-def check_base(instructions, stages):
-    for stage in stages:
-        if stage.parent is not None:
-            continue
-        image = stage.image
-        for prefix in ("docker.io/library/", "index.docker.io/library/", "library/"):
-            if image.startswith(prefix):
-                image = image[len(prefix) :]
-        where = f"line {stage.line}"
+        image = docker_build._normalise(stage["image"])
+        at = f"line {stage['line']}"
         if "$" in image:
-            return False, f"{where}: write the image literally (FROM {BASE_IMAGE}), not through an ARG"
+            return False, f"{at}: write the image literally (FROM {BASE_IMAGE}), not through an ARG"
         if image.lower() == "scratch":
-            return False, f"{where}: FROM scratch is an empty image with no Python; start FROM {BASE_IMAGE}"
+            return False, f"{at}: FROM scratch is an empty image with no Python; start FROM {BASE_IMAGE}"
         if "@" in image:
-            return False, f"{where}: pin with the tag {BASE_IMAGE} here; this offline builder has no digests to match"
+            return False, f"{at}: pin with the tag {BASE_IMAGE} here; this offline builder has no digests to match"
         tag = image.rpartition(":")[2] if ":" in image.rsplit("/", 1)[-1] else ""
         if not tag:
             return (
                 False,
-                f"{where}: FROM {image} has no tag, so Docker uses :latest, which changes under you; pin {BASE_IMAGE}",
+                f"{at}: FROM {image[:80]} has no tag, so Docker uses :latest, which changes under you; pin {BASE_IMAGE}",
             )
         if tag == "latest":
-            return False, f"{where}: :latest is not a pinned version (it moves with every release); pin {BASE_IMAGE}"
+            return False, f"{at}: :latest is not a pinned version (it moves with every release); pin {BASE_IMAGE}"
         if image != BASE_IMAGE:
-            return False, f"{where}: FROM {image[:80]} is not available here; the only base image is {BASE_IMAGE}"
+            return False, f"{at}: FROM {image[:80]} is not available here; the only base image is {BASE_IMAGE}"
     return True, f"every stage starts FROM {BASE_IMAGE} (pinned)"
 
 
-def copy_sources(instruction):
-    """(sources, is_from_other_stage) of a COPY/ADD, without its --flags and destination."""
-    form = instruction.exec_form()
-    words = form if form is not None else instruction.args.split()
-    flags = [w for w in words if w.startswith("--")]
-    paths = [w for w in words if not w.startswith("--")]
-    from_stage = any(f.lower().startswith("--from") for f in flags)
-    return paths[:-1], from_stage
+# --- the built image ---------------------------------------------------------------------------------------
+
+
+class Image:
+    """The builder's record of the image, with each history entry paired with the instruction it came from."""
+
+    def __init__(self, facts: dict, commands):
+        self.config = facts["config"]
+        self.history = facts["history"]  # entries after the base image, oldest first
+        self.base = facts["base"]
+        self.user_uid = facts["user_uid"]
+        self.steps = self._pair(docker_build.final_chain(commands), self.history)
+
+    @staticmethod
+    def _pair(chain, history):
+        """[(instruction, history entry)] in build order, or None when the two do not tell the same story: the
+        builder records one entry per instruction, a no-op one (`#(nop) KEYWORD`) for all but RUN and COPY/ADD."""
+        if len(chain) != len(history):
+            return None
+        for command, entry in zip(chain, history, strict=True):
+            if command.cmd != "RUN":
+                match = NOP.search(entry["created_by"])
+                if not match or match.group(1) != command.cmd:
+                    return None
+        return list(zip(chain, history, strict=True))
+
+    def entries(self, *keywords):
+        """Positions and history entries of the given instructions (from the pairing), in build order."""
+        return [(n, c, e) for n, (c, e) in enumerate(self.steps or []) if c.cmd in keywords]
+
+
+MISMATCH = "the image's history does not match the Dockerfile instruction by instruction, so this cannot be judged"
 
 
 def covers(source: str, name: str) -> bool:
@@ -241,183 +148,232 @@ def covers(source: str, name: str) -> bool:
     return fnmatchcase(name, source)
 
 
-def check_dependencies(chain):
+def run_command(entry) -> str:
+    """The command a RUN entry recorded, without its build-argument prefix (`|2 A=1 B=2 `)."""
+    text = entry["created_by"]
+    match = BUILD_ARGS.match(text)
+    return text[match.end() :] if match else text
+
+
+def shown_command(entry) -> str:
+    return run_command(entry).removeprefix("/bin/sh -c ")
+
+
+def image_dependencies(image: Image):
+    if image.steps is None:
+        return False, MISMATCH
     requirement_copy = pip_run = source_copy = None
-    position = {id(instruction): n for n, instruction in enumerate(chain)}  # order in the final image
-    for instruction in chain:
-        if instruction.keyword in ("COPY", "ADD"):
-            sources, from_stage = copy_sources(instruction)
-            if from_stage:
+    for n, command, entry in image.entries("COPY", "RUN"):
+        if command.cmd == "COPY":
+            if any(flag.lower().startswith("--from") for flag in command.flags):
                 continue
+            sources = command.value[:-1]
             if source_copy is None and any(covers(s, APP_FILE) for s in sources):
-                source_copy = instruction
+                source_copy = (n, command)
             if requirement_copy is None and any(covers(s, REQUIREMENTS) for s in sources):
-                requirement_copy = instruction
-        elif instruction.keyword == "RUN" and pip_run is None:
-            form = instruction.exec_form()
-            command = " ".join(form) if form is not None else instruction.args
-            if PIP_INSTALL.search(command) and REQUIREMENTS in command:
-                pip_run = instruction
+                requirement_copy = (n, command)
+        elif pip_run is None:
+            recorded = run_command(entry)
+            if PIP_INSTALL.search(recorded) and REQUIREMENTS in recorded:
+                pip_run = (n, command)
     if pip_run is None:
-        return False, "there is no RUN pip install -r requirements.txt in the final image"
-    if requirement_copy is None or position[id(requirement_copy)] > position[id(pip_run)]:
-        return False, f"{pip_run.where()}: pip install runs before requirements.txt is copied into the image"
+        return False, "the image has no layer made by RUN pip install -r requirements.txt"
+    if requirement_copy is None or requirement_copy[0] > pip_run[0]:
+        return False, f"{where(pip_run[1])}: pip install runs before requirements.txt is copied into the image"
     if source_copy is None:
         return False, "the app's source (app.py) is never copied into the image"
-    if position[id(source_copy)] < position[id(pip_run)]:
+    if source_copy[0] < pip_run[0]:
         return False, (
-            f"{source_copy.where()}: the source is copied before the dependencies are installed ({pip_run.where()}), "
-            "so every code change invalidates the cache and re-runs pip install; copy requirements.txt alone, "
-            "install, then copy the rest"
+            f"{where(source_copy[1])}: the source is copied before the dependencies are installed "
+            f"({where(pip_run[1])}), so every code change invalidates the cache and re-runs pip install; copy "
+            "requirements.txt alone, install, then copy the rest"
         )
-    return (
-        True,
-        f"requirements.txt copied ({requirement_copy.where()}), installed ({pip_run.where()}), then the source ({source_copy.where()})",
+    return True, (
+        f"the image's layers: requirements.txt copied ({where(requirement_copy[1])}), installed "
+        f"({where(pip_run[1])}), then the source ({where(source_copy[1])})"
     )
 
 
-def check_user(chain):
-    users = [i for i in chain if i.keyword == "USER"]
-    starts = [i for i in chain if i.keyword in ("CMD", "ENTRYPOINT")]
-    if not users:
-        hidden = next((i for i in chain if re.search(r"(?:^|\s)USER\s+\S", i.args)), None)
+def image_user(image: Image):
+    user_entries = [e for e in image.history if (m := NOP.search(e["created_by"])) and m.group(1) == "USER"]
+    if not user_entries:
+        swallowed = next(
+            (
+                e
+                for e in image.history
+                if not NOP.search(e["created_by"]) and re.search(r"\bUSER\s+\S", e["created_by"])
+            ),
+            None,
+        )
         hint = (
-            f" (the {hidden.keyword} at {hidden.where()} swallowed a USER line: a trailing backslash joins the next line to it)"
-            if hidden
+            " (a RUN swallowed a USER line: a trailing backslash joins the next line to it, so the image got "
+            f"`{shown_command(swallowed)[:80]}` as one command)"
+            if swallowed
             else ""
         )
-        return False, f"no USER instruction: the python image runs everything as root unless you switch user{hint}"
-    last = users[-1]
-    value = last.args.split()[0] if last.args.split() else ""
-    if "$" in value:
-        return False, f"{last.where()}: write the user literally (a name or a numeric uid), not through a variable"
-    user = value.split(":", 1)[0]
-    if user.lower() == "root" or (user.isdigit() and int(user) == 0):
-        return False, f"{last.where()}: USER {value} runs the app as root; use an unprivileged user such as 10001"
-    if starts and chain.index(starts[-1]) < chain.index(last):
-        return (
-            False,
-            f"{last.where()}: set USER before {starts[-1].keyword} ({starts[-1].where()}) so it is clear what the app runs as",
+        return False, (
+            f"the image has no USER of its own: the python image runs everything as {BASE_USER} unless you "
+            f"switch user{hint}"
         )
-    return True, f"the app runs as {value}"
+    value = image.config.get("User") or ""
+    name = value.split(":", 1)[0]
+    if not name or name.lower() == "root" or image.user_uid == 0:
+        shown = "root" if name.lower() in ("", "root") else f"{value}, which is uid 0 (root)"
+        return False, f"the image runs as {shown}; use an unprivileged user such as USER 10001:10001"
+    if image.user_uid is None:
+        return False, (
+            f"the image runs as {value}, a name its /etc/passwd does not give a uid (docker run would refuse to "
+            "start it); use a numeric uid such as 10001:10001"
+        )
+    if image.steps is not None:
+        users, starts = image.entries("USER"), image.entries("CMD", "ENTRYPOINT")
+        if users and starts and starts[-1][0] < users[-1][0]:
+            return False, (
+                f"{where(users[-1][1])}: set USER before {starts[-1][1].cmd} ({where(starts[-1][1])}) so it is clear "
+                "what the app runs as"
+            )
+    return True, f"the image runs as {value} (uid {image.user_uid})"
 
 
-def check_exec_form(chain):
-    starts = {}
-    for instruction in chain:
-        if instruction.keyword in ("CMD", "ENTRYPOINT"):
-            starts[instruction.keyword] = instruction
+def _through_shell(argv, shell) -> bool:
+    if not argv:
+        return False
+    if shell and list(argv[: len(shell)]) == list(shell):
+        return True
+    program = argv[0].rsplit("/", 1)[-1]
+    return program in SHELLS and len(argv) > 1 and argv[1].startswith("-") and "c" in argv[1]
+
+
+def image_exec_form(image: Image, commands):
+    starts = [e for e in image.history if (m := NOP.search(e["created_by"])) and m.group(1) in ("CMD", "ENTRYPOINT")]
     if not starts:
         return False, "there is no CMD (or ENTRYPOINT): the image would not start the app"
-    for keyword, instruction in starts.items():
-        form = instruction.exec_form()
-        if form is None:
-            text = instruction.args.strip()
+    shell = image.config.get("Shell") or ["/bin/sh", "-c"]
+    written = {c.cmd: c for c in docker_build.final_chain(commands) if c.cmd in ("CMD", "ENTRYPOINT")}
+    for keyword in ("ENTRYPOINT", "CMD"):
+        argv = image.config.get("Cmd" if keyword == "CMD" else "Entrypoint")
+        if argv is None:
+            continue
+        command = written.get(keyword)
+        at = f"{where(command)}: " if command else ""
+        if not argv or not str(argv[0]).strip():
+            return False, f"{at}{keyword} is an empty array"
+        if _through_shell(argv, shell):
+            text = command.value[0] if command and not command.json and command.value else ""
             if text.startswith("["):
                 return False, (
-                    f"{instruction.where()}: {keyword} looks like a JSON array but is not valid JSON "
-                    '(use double quotes: ["python", "app.py"]), so Docker runs it through /bin/sh -c'
+                    f"{at}{keyword} looks like a JSON array but is not valid JSON (use double quotes: "
+                    '["python", "app.py"]), so Docker runs it through /bin/sh -c'
                 )
             return False, (
-                f"{instruction.where()}: {keyword} {text[:60]} is shell form: /bin/sh becomes PID 1 and does not pass "
-                'SIGTERM on, so docker stop waits 10 s and kills the app; write it as a JSON array, e.g. ["python", "app.py"]'
+                f"{at}the image starts {json.dumps(argv)[:80]}: a shell is PID 1 and does not pass SIGTERM on, so "
+                'docker stop waits 10 s and kills the app; write it as a JSON array, e.g. CMD ["python", "app.py"]'
             )
-        if not form or not form[0].strip():
-            return False, f"{instruction.where()}: {keyword} is an empty array"
-    shown = " + ".join(f"{k} {json.dumps(v.exec_form())}" for k, v in starts.items())
+    shown = " + ".join(
+        f"{key.upper()} {json.dumps(image.config.get(key))}" for key in ("Entrypoint", "Cmd") if image.config.get(key)
+    )
     return True, f"exec form: {shown[:160]}"
 
 
-def check_expose(chain):
-    exposes = [i for i in chain if i.keyword == "EXPOSE"]
-    if not exposes:
-        return False, f"no EXPOSE: document the port app.py listens on ({APP_PORT})"
-    ports = []
-    for instruction in exposes:
-        for word in instruction.args.split():
-            if "$" in word:
-                return False, f"{instruction.where()}: write the port literally, not through a variable"
-            port, _, protocol = word.partition("/")
-            ports.append((port, protocol.lower() or "tcp", instruction))
-    if not any(port == str(APP_PORT) and protocol == "tcp" for port, protocol, _ in ports):
-        shown = ", ".join(p if proto == "tcp" else f"{p}/{proto}" for p, proto, _ in ports)
-        return False, f"EXPOSE {shown[:60]}, but app.py listens on TCP port {APP_PORT}"
-    others = [(p, proto, i) for p, proto, i in ports if not (p == str(APP_PORT) and proto == "tcp")]
+def image_expose(image: Image):
+    ports = sorted(image.config.get("ExposedPorts") or {})
+    if not ports:
+        return False, f"the image exposes no port: document the port app.py listens on ({APP_PORT}) with EXPOSE"
+    wanted = f"{APP_PORT}/tcp"
+    if wanted not in ports:
+        return False, f"the image exposes {', '.join(ports)[:60]}, but app.py listens on TCP port {APP_PORT}"
+    others = [p for p in ports if p != wanted]
     if others:
-        port, protocol, instruction = others[0]
-        return False, f"{instruction.where()}: app.py listens only on {APP_PORT}; do not expose {port}/{protocol}"
-    return True, f"EXPOSE {APP_PORT}"
+        return False, f"app.py listens only on {APP_PORT}; the image also exposes {', '.join(others)[:60]}"
+    return True, f"the image exposes {APP_PORT}/tcp"
 
 
-def check_secrets(instructions, escape="\\"):
-    for instruction in instructions:
-        if AWS_KEY_ID.search(instruction.args):
-            return False, (
-                f"{instruction.where()}: {instruction.keyword} contains what looks like an AWS access key ID; anyone who can "
-                "pull the image can read it (docker history, docker inspect). Use an IAM role or pass it at run time"
+def _secret_message(kind, name):
+    return (
+        f"{kind} {name[:60]} looks like a secret; ENV and ARG values are baked into the image (docker history, "
+        "docker inspect). Give secrets at run time instead"
+    )
+
+
+def image_secrets(image: Image, commands):
+    key_message = (
+        "what looks like an AWS access key ID is in the image; anyone who can pull the image can read it "
+        "(docker history, docker inspect). Use an IAM role or pass it at run time"
+    )
+    config = image.config
+    for item in config.get("Env") or []:
+        name, _, value = str(item).partition("=")
+        if SECRET_NAME.search(name):
+            return False, "the image's environment: " + _secret_message("ENV", name)
+        if AWS_KEY_ID.search(value):
+            return False, f"the image's environment ({name[:40]}): {key_message}"
+    recorded = [e["created_by"] for e in image.history]
+    recorded += [f"{k}={v}" for k, v in (config.get("Labels") or {}).items()]
+    recorded += [" ".join(map(str, config.get("Cmd") or [])), " ".join(map(str, config.get("Entrypoint") or []))]
+    for text in recorded:
+        if AWS_KEY_ID.search(text):
+            return False, f"the image's history: {key_message}"
+    for entry in image.history:
+        match = NOP.search(entry["created_by"])
+        if match and match.group(1) == "ARG":
+            name = entry["created_by"][match.end() :].strip().split("=", 1)[0]
+        elif not match and (args := BUILD_ARGS.match(entry["created_by"])):
+            name = next(
+                (w.split("=", 1)[0] for w in args.group(1).split() if SECRET_NAME.search(w.split("=", 1)[0])), ""
             )
-        if instruction.keyword not in ("ENV", "ARG"):
-            continue
-        words = words_of(instruction.args, escape)
-        if instruction.keyword == "ENV" and words and "=" not in words[0]:
-            names = [words[0]]  # legacy form: ENV NAME value...
         else:
-            names = [w.split("=", 1)[0] for w in words]
+            continue
+        if SECRET_NAME.search(name):
+            return False, "the image's history: " + _secret_message("ARG", name)
+    # Earlier stages and ARGs before FROM leave nothing in the final image but are still in the Dockerfile
+    # (and the builder's cache): Docker's own reading of every instruction.
+    for command in commands:
+        if AWS_KEY_ID.search(command.original):
+            return False, f"{where(command)}: {command.cmd} contains {key_message.replace(' is in the image', '')}"
+        if command.cmd == "ENV":
+            names = command.value[0::2]
+        elif command.cmd == "ARG":
+            names = [value.split("=", 1)[0] for value in command.value]
+        else:
+            continue
         for name in names:
             if SECRET_NAME.search(name):
-                return False, (
-                    f"{instruction.where()}: {instruction.keyword} {name[:60]} looks like a secret; ENV and ARG values are "
-                    "baked into the image (docker history, docker inspect). Give secrets at run time instead"
-                )
-    return True, "no passwords, tokens or keys in ENV or ARG"
+                return False, f"{where(command)}: " + _secret_message(command.cmd, name)
+    return True, "no passwords, tokens or keys in the image's ENV, ARG or history"
 
 
-def static_checks(dockerfile: bytes | None):
-    """{check name: (passed, message)} for the six static checks."""
-    names = [n for n in POINTS if n != BUILD]
-    if dockerfile is None:
-        return {n: (False, "there is no Dockerfile") for n in names}
-    if len(dockerfile) > MAX_DOCKERFILE_BYTES:
-        return {n: (False, "the Dockerfile is larger than 64 KiB") for n in names}
-    try:
-        text = dockerfile.decode("utf-8")
-    except UnicodeDecodeError:
-        return {n: (False, "the Dockerfile is not UTF-8 text") for n in names}
-    try:
-        instructions, stages, escape = parse(text)
-    except DockerfileError as exc:
-        return {n: (False, f"the Dockerfile does not parse: {exc}") for n in names}
-    chain = final_chain(instructions, stages)
+def image_checks(image: Image, commands):
+    base_ok, base_message = check_base(commands)
+    if base_ok and image.base != BASE_IMAGE:
+        base_ok, base_message = False, f"the image's layers do not start with {BASE_IMAGE}'s"
     return {
-        "pinned base image": check_base(instructions, stages),
-        "dependencies before source": check_dependencies(chain),
-        "runs as non-root": check_user(chain),
-        "exec-form CMD": check_exec_form(chain),
-        "exposes the app port": check_expose(chain),
-        "no secrets in ENV/ARG": check_secrets(instructions, escape),
+        "pinned base image": (base_ok, base_message),
+        "dependencies before source": image_dependencies(image),
+        "runs as non-root": image_user(image),
+        "exec-form CMD": image_exec_form(image, commands),
+        "exposes the app port": image_expose(image),
+        "no secrets in ENV/ARG": image_secrets(image, commands),
     }
 
 
-def build_check(ctx, base_ok: bool) -> Check:
-    if ctx.backend != "docker":
-        return Check(BUILD, False, 0, 0, "Not run here: building and running the image needs the Docker backend.")
+def build_check(outcome) -> Check:
     points = POINTS[BUILD]
-    if not base_ok:
-        return Check(
-            BUILD, False, 0, points, f"not built: the base image must be {BASE_IMAGE} (see 'pinned base image')"
-        )
-    from labs.sandbox import docker_build
-
-    outcome = docker_build.build_and_probe(ctx.files, port=APP_PORT, path="/", timeout=60)
     if not outcome["built"]:
         log = outcome["build_log"].strip().splitlines()
         tail = " | ".join(log[-4:])[-500:]
         why = outcome["error"] or "docker build failed"
+        if "cannot be mapped to a host ID" in outcome["build_log"]:
+            why += (
+                " (this builder maps root in its containers to an unprivileged user, and its COPY --from cannot copy "
+                "files that a non-root user owns in the earlier stage; copy from the build context instead)"
+            )
         return Check(BUILD, False, 0, points, f"{why}{': ' + tail if tail else ''}")
     status, body = outcome["status"], outcome["body"]
     user = outcome["user"] or "(not set)"
     if outcome.get("ran_as") and outcome["ran_as"] != outcome["user"]:
         user = f"{user}, so it was run here as {outcome['ran_as']}"
+    if outcome["ran_as"] is None:  # not run (a VOLUME)
+        return Check(BUILD, False, 0, points, f"the image built, but {outcome['error']}")
     if status is None:
         log = " | ".join(outcome["app_log"].strip().splitlines()[-4:])[-400:]
         why = outcome["error"] or "no answer"
@@ -447,14 +403,24 @@ def build_check(ctx, base_ok: bool) -> Check:
     )
 
 
-def plan(ctx):
-    return []  # nothing runs in the sandbox: the Dockerfile is judged as text, and built by judge() on Docker
-
-
 def judge(ctx, results):
-    found = static_checks(ctx.files.get("Dockerfile"))
+    _require_docker(ctx)
+    docker_build.require_builder()  # checked in plan() too: grading re-raises only what plan() raises
+    commands, unreadable = parsed(ctx.files.get("Dockerfile"))
+    outcome = docker_build.build_and_probe(ctx.files, port=APP_PORT, path="/", timeout=60)
+    names = [name for name in POINTS if name != BUILD]
+    if outcome["image"] is None or commands is None:
+        found = {name: (False, NOT_JUDGED) for name in names}
+        if commands is not None:
+            base_ok, base_message = check_base(commands)
+            if not base_ok:
+                found["pinned base image"] = (False, base_message)
+        elif unreadable:
+            found = {name: (False, f"not judged: {unreadable}") for name in names}
+    else:
+        found = image_checks(Image(outcome["image"], commands), commands)
     checks = [
         Check(name, ok, POINTS[name] if ok else 0, POINTS[name], message) for name, (ok, message) in found.items()
     ]
-    checks.append(build_check(ctx, found["pinned base image"][0]))
+    checks.append(build_check(outcome))
     return checks

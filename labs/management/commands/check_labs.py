@@ -35,6 +35,12 @@ class Command(BaseCommand):
         problems = []
         for slug in slugs:
             root = grading.lab_dir(slug)
+            required = getattr(grading.load_grader(root), "requires", None)
+            if required and required != backend_name:
+                self.stdout.write(
+                    f"{slug:<28} left out: it can only be graded in the {required} sandbox [{backend_name}]"
+                )
+                continue
             solution = grading.grade(slug, grading.read_tree(root / "solution"), backend=backend_name)
             if solution.score < 0.9999 or solution.verdict != "passed":
                 failed = [c.name for c in solution.checks if not c.passed]
