@@ -1,7 +1,6 @@
 """Grading never loops, leaks or 500s on hostile bytes; uploads are refused with a message before harm."""
 
 import io
-import os
 import zipfile
 from datetime import timedelta
 from html import unescape
@@ -16,7 +15,7 @@ from labs import grading, limits, services
 from labs.models import Submission
 from tests.conftest import require
 from tests.courses.factories import UserFactory
-from tests.labs.test_worker_crash import database_url, start_worker
+from tests.labs.test_worker_crash import start_worker, worker_env
 
 pytestmark = pytest.mark.django_db
 
@@ -55,16 +54,7 @@ def test_nul_output_through_a_real_worker_ends_with_one_verdict(lab, settings):
 
     require(any(ok for ok, _ in sandbox.status().values()), "no sandbox backend is available")
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "worker-test-secret-key-0123456789abcdefghijklmnop",
-        "DJANGO_ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": database_url(),
-        "SPINUP_CONTENT_DIR": str(settings.CONTENT_DIR),
-        "SPINUP_ENV_FILE": "/nonexistent/.env",
-    }
+    env = worker_env(settings)
     submission = services.submission_create(user=UserFactory(), lab=lab, files={"pricing.py": NUL_OUTPUT})
     worker = start_worker(env, "--batch")
     try:

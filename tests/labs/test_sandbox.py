@@ -289,28 +289,38 @@ print(json.dumps({"wrote": wrote[:20], "tried": tried}))
     assert sysctl.read_text() == before
 
 
-def test_bwrap_runs_as_an_unprivileged_host_user():
-    """Seen from the host, every process of a running sandbox has a non-root real and effective uid."""
-    require(bwrap.available()[0], f"bwrap sandbox: {bwrap.available()[1]}")
+def host_uids_during(backend, find_pids):
+    """Run a sleeping sandbox and collect, from the host, the uids (real, effective, saved, fs) of its processes."""
     seen = {}
 
     def watch():
-        deadline = time.monotonic() + 8
+        deadline = time.monotonic() + 10
         while time.monotonic() < deadline and not seen:
-            for procs in Path("/sys/fs/cgroup").glob("**/spinup-sandbox-*/cgroup.procs"):
-                for pid in procs.read_text().split():
-                    try:
-                        status = Path(f"/proc/{pid}/status").read_text()
-                    except OSError:
-                        continue
-                    uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
-                    seen[pid] = {int(uid) for uid in uids}
+            for pid in find_pids():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
+                seen[pid] = {int(uid) for uid in uids}
             time.sleep(0.05)
 
     watcher = threading.Thread(target=watch)
     watcher.start()
-    result = run("bwrap", "import time\ntime.sleep(1.5)\nprint('slept')")
+    result = run(backend, "import time\ntime.sleep(2)\nprint('slept')")
     watcher.join()
+    return result, seen
+
+
+def test_bwrap_runs_as_an_unprivileged_host_user():
+    """Seen from the host, every process of a running sandbox has a non-root real and effective uid."""
+    require(bwrap.available()[0], f"bwrap sandbox: {bwrap.available()[1]}")
+
+    def cgroup_pids():
+        for procs in Path("/sys/fs/cgroup").glob("**/spinup-sandbox-*/cgroup.procs"):
+            yield from procs.read_text().split()
+
+    result, seen = host_uids_during("bwrap", cgroup_pids)
     assert result.stdout.strip() == b"slept"
     assert seen, "no sandbox process was seen"
     assert all(0 not in uids for uids in seen.values()), seen
@@ -370,32 +380,17 @@ def test_bwrap_work_folder_is_private_and_removed():
 def test_docker_containers_are_user_namespace_remapped():
     """The engine remaps user namespaces: the container's uid 65534 is a host uid in dockremap's range."""
     require(sandbox.BACKENDS["docker"].available()[0], f"docker sandbox: {sandbox.BACKENDS['docker'].available()[1]}")
-    seen = {}
 
-    def watch():
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and not seen:
-            names = subprocess.run(
-                ["docker", "ps", "--filter", "name=spinup-run-", "--format", "{{.Names}}"],
-                capture_output=True,
-                text=True,
-            ).stdout.split()
-            for name in names:
-                pid = subprocess.run(
-                    ["docker", "inspect", "--format", "{{.State.Pid}}", name], capture_output=True, text=True
-                ).stdout.strip()
-                try:
-                    status = Path(f"/proc/{pid}/status").read_text()
-                except OSError:
-                    continue
-                uids = next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1:]
-                seen[name] = {int(uid) for uid in uids}
-            time.sleep(0.1)
+    def container_pids():
+        names = subprocess.run(
+            ["docker", "ps", "--filter", "name=spinup-run-", "--format", "{{.Names}}"], capture_output=True, text=True
+        ).stdout.split()
+        for name in names:
+            yield subprocess.run(
+                ["docker", "inspect", "--format", "{{.State.Pid}}", name], capture_output=True, text=True
+            ).stdout.strip()
 
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    result = run("docker", "import time\ntime.sleep(2.5)\nprint('slept')")
-    watcher.join()
+    result, seen = host_uids_during("docker", container_pids)
     assert result.stdout.strip() == b"slept"
     assert seen, "no container process was seen"
     for uids in seen.values():

@@ -24,6 +24,20 @@ def database_url():
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
+def worker_env(settings) -> dict:
+    """The environment of a real db_worker process against the test database and content."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": "worker-test-secret-key-0123456789abcdefghijklmnop",
+        "DJANGO_ALLOWED_HOSTS": "localhost",
+        "DATABASE_URL": database_url(),
+        "SPINUP_CONTENT_DIR": str(settings.CONTENT_DIR),
+        "SPINUP_ENV_FILE": "/nonexistent/.env",
+    }
+
+
 def start_worker(env, *extra):
     return subprocess.Popen(
         [
@@ -61,16 +75,7 @@ def test_sigkill_mid_grade_still_ends_with_exactly_one_result(lab, settings, tmp
     require(any(ok for ok, _ in sandbox.status().values()), "no sandbox backend is available")
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     settings.LAB_LEASE_SECONDS = 3
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")},
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": "worker-test-secret-key-0123456789abcdefghijklmnop",
-        "DJANGO_ALLOWED_HOSTS": "localhost",
-        "DATABASE_URL": database_url(),
-        "SPINUP_CONTENT_DIR": str(settings.CONTENT_DIR),
-        "SPINUP_LAB_LEASE_SECONDS": "3",
-    }
+    env = {**worker_env(settings), "SPINUP_LAB_LEASE_SECONDS": "3"}
     submission = services.submission_create(user=UserFactory(), lab=lab, files={"pricing.py": SLOW})
     worker = start_worker(env)
     try:

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         except sandbox.SandboxUnavailable as exc:
             raise CommandError(f"no sandbox: {exc}") from None
         slugs = labs or sorted(p.name for p in grading.labs_root().iterdir() if (p / "lab.md").is_file())
-        problems = []
+        problems, left_out = [], []
         for slug in slugs:
             root = grading.lab_dir(slug)
             required = getattr(grading.load_grader(root), "requires", None)
@@ -40,6 +40,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{slug:<28} left out: it can only be graded in the {required} sandbox [{backend_name}]"
                 )
+                left_out.append(slug)
                 continue
             solution = grading.grade(slug, grading.read_tree(root / "solution"), backend=backend_name)
             if solution.score < 0.9999 or solution.verdict != "passed":
@@ -74,4 +75,6 @@ class Command(BaseCommand):
             for problem in problems:
                 self.stderr.write(problem)
             raise CommandError(f"{len(problems)} lab self-test problem(s) on {backend_name}")
-        self.stdout.write(self.style.SUCCESS(f"All {len(slugs)} labs pass their self-test on {backend_name}."))
+        checked = len(slugs) - len(left_out)
+        note = f" ({len(left_out)} left out: {', '.join(left_out)})" if left_out else ""
+        self.stdout.write(self.style.SUCCESS(f"All {checked} labs pass their self-test on {backend_name}{note}."))
