@@ -1,6 +1,7 @@
 """Lab pages: list with best scores, the lab with its editor, submitting, and the live verdict.
 
-All of them need a login (deny-by-default middleware); submissions are looked up with user=request.user,
+Visitors may read the lab list and a lab's statement and starter (@login_not_required); submitting and
+verdicts need a login (deny-by-default middleware), and submissions are looked up with user=request.user,
 so another learner's submission is a 404.
 """
 
@@ -10,6 +11,7 @@ import math
 import time
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -21,10 +23,11 @@ LAMBDA_REQUEST_PRICE = 0.20 / 1_000_000
 LAMBDA_GB_SECOND_PRICE = 0.0000166667
 
 
+@login_not_required  # visitors may read what the labs are; submitting needs an account
 @require_GET
 def lab_list(request):
     labs = list(Lab.objects.published().select_related("module").order_by("module__position", "title"))
-    best = services.best_scores(request.user, labs)
+    best = services.best_scores(request.user, labs) if request.user.is_authenticated else {}
     for lab in labs:
         lab.best = best.get(lab.pk)
     return render(request, "labs/lab_list.html", {"labs": labs, "sandbox_status": _sandbox_status()})
@@ -53,9 +56,13 @@ def _fingerprint(files: dict) -> str:
 
 
 def _lab_context(request, lab, *, files=None, error="", loaded=None):
-    history = Submission.objects.filter(user=request.user, lab=lab).only(
-        "pk", "status", "verdict", "score", "created_at", "lab_id"
-    )[:20]
+    history = (
+        Submission.objects.filter(user=request.user, lab=lab).only(
+            "pk", "status", "verdict", "score", "created_at", "lab_id"
+        )[:20]
+        if request.user.is_authenticated
+        else []
+    )
     files = files or lab.starter_files
     return {
         "lab": lab,
@@ -67,11 +74,12 @@ def _lab_context(request, lab, *, files=None, error="", loaded=None):
     }
 
 
+@login_not_required  # the statement and the starter are public; attempts and submitting are not
 @require_GET
 def lab_detail(request, lab_id):
     lab = get_object_or_404(Lab.objects.published().select_related("module"), content_id=lab_id)
     files = None
-    wanted = request.GET.get("from", "")
+    wanted = request.GET.get("from", "") if request.user.is_authenticated else ""
     if wanted:
         if not wanted.isascii() or not wanted.isdigit() or len(wanted) > 18:
             response = render(

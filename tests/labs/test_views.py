@@ -12,12 +12,23 @@ from tests.courses.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_lab_pages_need_login(client, lab):
-    for url in [reverse("labs:list"), lab.get_absolute_url()]:
-        response = client.get(url)
-        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+def test_visitors_read_labs_but_submitting_and_verdicts_need_an_account(client, lab, solution_files):
+    listing = client.get(reverse("labs:list"))
+    assert listing.status_code == 200 and lab.title in listing.content.decode()
+    page = client.get(lab.get_absolute_url(), {"from": "1"})  # a visitor has no attempts to load
+    html = page.content.decode()
+    assert page.status_code == 200 and "def monthly_cost" in html
+    assert 'id="sign-up-to-submit"' in html and 'id="submit-lab"' not in html
     response = client.post(reverse("labs:submit", args=[lab.content_id]), {"file:pricing.py": "x"})
-    assert response.status_code == 302 and not Submission.objects.exists()
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert not Submission.objects.exists()
+    owner = UserFactory()
+    submission = Submission.objects.create(user=owner, lab=lab, files=solution_files)
+    response = client.get(submission.get_absolute_url())
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    client.force_login(owner)
+    html = client.get(lab.get_absolute_url()).content.decode()
+    assert 'id="submit-lab"' in html and 'id="sign-up-to-submit"' not in html
 
 
 def test_lab_page_shows_statement_editor_and_history(client, lab):
