@@ -5,6 +5,7 @@ from pathlib import Path
 
 from courses.content import markdown as md
 from courses.content import yamlines
+from courses.content.loader import SHALLOW_LIST
 
 from .sandbox import DEFAULTS
 
@@ -77,9 +78,12 @@ def read_lab(reader, folder: Path) -> LabSpec | None:
                     reader.error(file, 1, "starter files must be UTF-8 text (they open in the editor)")
         if sum(len(v) for v in starter.values()) > MAX_STARTER_BYTES:
             reader.error(folder / "starter", 1, "starter files are larger than 256 KiB")
-    body = "\n".join(lines[end + 1 :]).strip()
-    for number, tag in md.find_raw_html(body):
+    raw_body = "\n".join(lines[end + 1 :])  # unstripped, so line numbers stay the file's
+    body = raw_body.strip()
+    for number, tag in md.find_raw_html(raw_body):
         reader.error(path, end + 1 + number, f"raw HTML {tag} is not allowed (the sanitizer would drop it)")
+    for number in md.find_shallow_list_items(raw_body):
+        reader.error(path, end + 1 + number, SHALLOW_LIST)
     if None in (content_id, module_id, title) or None in numbers.values():
         return None
     return LabSpec(

@@ -32,6 +32,9 @@ GLOSSARY_KEYS = GLOSSARY_REQUIRED | {"lessons"}
 LONGEST_KEY_LIMIT = 0.35
 
 
+SHALLOW_LIST = "indent a nested list item by 4 spaces (with fewer it renders as text inside the item above)"
+
+
 @dataclass(frozen=True)
 class ContentError:
     path: str
@@ -339,6 +342,8 @@ class _Reader:
             self.error(
                 path, body_offset + number, f"raw HTML {tag} is not allowed (the sanitizer would drop it); use Markdown"
             )
+        for number in md.find_shallow_list_items(body):
+            self.error(path, body_offset + number, SHALLOW_LIST)
         if content_id is None:
             return
         # A lesson with problems is still recorded (the bundle is refused anyway) so that links to it

@@ -167,6 +167,17 @@ def find_raw_html(source: str):
             yield number, match.group(0)
 
 
+_SHALLOW_ITEM = re.compile(r"^ {1,3}(?:[-*+]|\d+[.)])\s")
+
+
+def find_shallow_list_items(source: str):
+    """Yield line numbers of list items indented by 1-3 spaces: python-markdown nests a list only at 4, so
+    such an item would render as text run into the item above."""
+    for number, line in prose_lines(source):
+        if _SHALLOW_ITEM.match(line):
+            yield number
+
+
 def find_links(source: str):
     """Yield (line_number, target) for every inline Markdown link in prose."""
     for number, line in prose_lines(source):

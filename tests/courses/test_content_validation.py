@@ -33,6 +33,8 @@ CASES = [
      "raw HTML <script> is not allowed"),
     ("unsafe link", lambda r: edit(r, BETA_ONE, "Some words here.", "[x](javascript:alert(1))"), BETA_ONE, 15,
      "unknown link target 'javascript:alert(1'"),
+    ("shallow nested list", lambda r: edit(r, BETA_ONE, "Some words here.", "1. First\n   - nested by three"), BETA_ONE, 16,
+     "indent a nested list item by 4 spaces"),
     ("h1 in body", lambda r: edit(r, BETA_ONE, "## First section", "# First section"), BETA_ONE, 13, "no '#' headings"),
     ("unknown exam domain", lambda r: edit(r, ALPHA_ONE, "[clf-c02/d3]", "[clf-c02/d9]"), ALPHA_ONE, 8,
      "unknown exam domain 'clf-c02/d9'"),
