@@ -61,6 +61,17 @@ def format_value(value) -> str:
     return str(value)
 
 
+def format_number(value) -> str:
+    """A number as a learner reads it, grouped like fmt() in explanations: 1360000 -> '1,360,000',
+    1234.5 -> '1,234.5' (no trailing zeros)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return format_value(value)
+    whole, _, fraction = format_value(value).partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    grouped = f"{int(whole.lstrip('-') or 0):,}"
+    return f"{sign}{grouped}.{fraction}" if fraction else f"{sign}{grouped}"
+
+
 def draw_params(spec: dict, seed: int) -> dict:
     """The parameter values (and derived lets) of one variant."""
     rng = random.Random(seed)

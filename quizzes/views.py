@@ -173,8 +173,8 @@ def _feedback(outcome) -> dict:
         }
     if variant.question_type == "numeric":
         return {
-            "expected": variants.format_value(variant.answer),
-            "given": variants.format_value(submitted["answer"]) if "answer" in submitted else None,
+            "expected": variants.format_number(variant.answer),
+            "given": variants.format_number(submitted["answer"]) if "answer" in submitted else None,
             "mistake_html": grade.details.get("mistake_html") if grade else "",
         }
     if variant.question_type == "ordering":

@@ -142,3 +142,22 @@ def load_content_spec(source_path):
 
     root = Path(source_path).parents[3]
     return next(q.spec for q in load_content(root).questions if q.content_id == "alpha-bill")
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (1360000, "1,360,000"),
+        (1360000.0, "1,360,000"),
+        (1234.5, "1,234.5"),
+        (0.000016667, "0.000016667"),
+        (-98765.25, "-98,765.25"),
+        (42, "42"),
+    ],
+)
+def test_expected_answers_print_like_fmt_in_explanations(value, shown):
+    from quizzes import expressions, variants
+
+    assert variants.format_number(value) == shown
+    if float(value).is_integer():
+        assert variants.format_number(value) == expressions.fmt(value)  # the same text the explanation shows
