@@ -13,3 +13,50 @@ def on_account_created(function):
 def account_created(user, *, request) -> None:
     for function in _account_created:
         function(user, request=request)
+
+
+_dashboard = {}
+_module_page = {}
+_lesson_page = {}
+
+
+def on_dashboard(name: str):
+    """Register function(user) -> value, shown on the learner's dashboard as `name` (e.g. review counts)."""
+
+    def register(function):
+        _dashboard[name] = function
+        return function
+
+    return register
+
+
+def dashboard_context(user) -> dict:
+    return {name: function(user) for name, function in _dashboard.items()}
+
+
+def on_module_page(name: str):
+    """Register function(module) -> value, shown on a module's page as `name` (its labs, its question count)."""
+
+    def register(function):
+        _module_page[name] = function
+        return function
+
+    return register
+
+
+def module_page_context(module) -> dict:
+    return {name: function(module) for name, function in _module_page.items()}
+
+
+def on_lesson_page(name: str):
+    """Register function(lesson) -> value, shown on a lesson's page as `name` (the size of its check)."""
+
+    def register(function):
+        _lesson_page[name] = function
+        return function
+
+    return register
+
+
+def lesson_page_context(lesson) -> dict:
+    return {name: function(lesson) for name, function in _lesson_page.items()}

@@ -14,10 +14,7 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from labs.models import Lab
-from quizzes.models import Question
-from quizzes.services import review_counts
-
+from . import hooks
 from .content.loader import EXAM_DOMAINS
 from .models import Course, GlossaryTerm, Lesson, LessonProgress, Module
 from .roles import is_instructor
@@ -67,7 +64,7 @@ def home(request):
     done = sum(m.done for m in modules)
     total = sum(m.lesson_count for m in modules)
     context.update(
-        review=review_counts(request.user),
+        **hooks.dashboard_context(request.user),  # e.g. quizzes' review counts
         done=done,
         total=total,
         percent=_percent(done, total),
@@ -97,8 +94,7 @@ def module_detail(request, module_id):
     lessons = list(module.lessons.published().with_progress(request.user).order_by("position"))
     done = sum(1 for lesson in lessons if lesson.is_completed)
     context = {
-        "labs": list(Lab.objects.published().filter(module=module)),
-        "question_count": Question.objects.published().filter(module=module).count(),
+        **hooks.module_page_context(module),  # labs' labs, quizzes' question count
         "module": module,
         "lessons": lessons,
         "done": done,
@@ -119,7 +115,8 @@ def _lesson_context(request, lesson):
     completed = next((c for pk, c in siblings if pk == lesson.pk), False)
     return {
         "lesson": lesson,
-        "check_questions": min(Question.objects.published().filter(lesson=lesson).count(), 5),
+        "check_questions": 0,
+        **hooks.lesson_page_context(lesson),  # quizzes: how many questions the lesson's check asks
         "is_completed": completed,
         "module_done": done,
         "module_total": len(siblings),

@@ -3,3 +3,12 @@ from django.apps import AppConfig
 
 class LabsConfig(AppConfig):
     name = "labs"
+
+    def ready(self):
+        from courses import hooks
+
+        @hooks.on_module_page("labs")
+        def module_labs(module):
+            from .models import Lab
+
+            return list(Lab.objects.published().filter(module=module))

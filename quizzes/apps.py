@@ -7,8 +7,22 @@ class QuizzesConfig(AppConfig):
     def ready(self):
         from courses import hooks
 
-        from .services import study_settings_create_for_new_user
+        from .services import LESSON_CHECK_SIZE, review_counts, study_settings_create_for_new_user
 
         @hooks.on_account_created
         def keep_the_browsers_time_zone(user, *, request):
             study_settings_create_for_new_user(user, time_zone=request.POST.get("time_zone"))
+
+        hooks.on_dashboard("review")(review_counts)
+
+        @hooks.on_module_page("question_count")
+        def question_count(module):
+            from .models import Question
+
+            return Question.objects.published().filter(module=module).count()
+
+        @hooks.on_lesson_page("check_questions")
+        def check_questions(lesson):
+            from .models import Question
+
+            return min(Question.objects.published().filter(lesson=lesson).count(), LESSON_CHECK_SIZE)
