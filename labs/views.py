@@ -98,7 +98,12 @@ def lab_detail(request, lab_id):
 
 def _editor_files(request) -> dict[str, str]:
     """Every file the editor posted (`file:<name>` fields): the starter's, or an earlier attempt's."""
-    return {key[len("file:") :]: value for key, value in request.POST.items() if key.startswith("file:")}
+    # Browsers post a textarea's text with CRLF line ends; the files (and the fingerprint) use LF.
+    return {
+        key[len("file:") :]: value.replace("\r\n", "\n")
+        for key, value in request.POST.items()
+        if key.startswith("file:")
+    }
 
 
 @require_POST

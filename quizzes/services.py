@@ -1,6 +1,7 @@
 """Reviews: building sessions, showing a card, grading an answer and scheduling it with FSRS."""
 
 import json
+import math
 import random
 import uuid
 import zoneinfo
@@ -9,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
@@ -412,27 +413,77 @@ def study_settings_update(
     return settings
 
 
-def next_due(user, now=None):
-    """When the learner's next card falls due (None when the deck is empty)."""
-    card = Card.objects.filter(user=user).order_by("due").only("due").first()
-    return card.due if card else None
+# --- due counts: one definition for every page -------------------------------------------------------------
+# Due: a studied card (reviewed at least once) of a live question whose next review time has come (due <= now),
+# exactly the cards the daily review serves. Later today: the other studied cards due before the learner's next
+# day starts (their time zone and day-start hour). New: never studied, capped by what is left of today's
+# allowance. The dashboard, review home, session end and stats all read these from review_counts().
+
+
+@dataclass(frozen=True)
+class NextDue:
+    """When the learner's next studied card falls due, with the counts it was read with."""
+
+    at: datetime | None
+    now: datetime
+    due: int
+    later_today: int
+    phrase: str
+
+    def __bool__(self):
+        return self.at is not None
+
+
+def due_phrase(at: datetime, now: datetime, settings: StudySettings) -> str:
+    """ "now", "in 3 minutes" (rounded up, never 0), else the local time: "today at 14:05", "tomorrow at 09:00"."""
+    seconds = (at - now).total_seconds()
+    if seconds <= 0:
+        return "now"
+    if seconds < 3600:
+        minutes = math.ceil(seconds / 60)
+        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+    zone = learner_zone(settings)
+    local, today = at.astimezone(zone), now.astimezone(zone).date()
+    clock = local.strftime("%H:%M")
+    if local.date() == today:
+        return f"today at {clock}"
+    if local.date() == today + timedelta(days=1):
+        return f"tomorrow at {clock}"
+    return f"on {local.strftime('%a')} {local.day} {local.strftime('%b')} at {clock}"
 
 
 def review_counts(user, now=None) -> dict:
-    """Due, new (within today's allowance), deck size and due-by-tomorrow, in one aggregate query."""
+    """Due now, due later today, new (within today's allowance), deck size and the next due card, in 2 queries."""
     now = now or timezone.now()
     settings = study_settings_for(user)
     allowance = max(settings.new_per_day - new_cards_introduced_today(user, now, settings), 0)
-    live = Q(question__retired_at__isnull=True)
+    tomorrow_start = learner_day_start(settings, learner_day(settings, now) + timedelta(days=1))
+    studied = Q(question__retired_at__isnull=True, last_review__isnull=False)
     counts = Card.objects.filter(user=user).aggregate(
-        n_due=Count("pk", filter=live & Q(due__lte=now, last_review__isnull=False)),
-        n_new=Count("pk", filter=live & Q(last_review__isnull=True)),
-        n_deck=Count("pk"),
-        n_tomorrow=Count("pk", filter=Q(due__lte=now + timedelta(days=1))),
+        n_due=Count("pk", filter=studied & Q(due__lte=now)),
+        n_later=Count("pk", filter=studied & Q(due__gt=now, due__lt=tomorrow_start)),
+        n_new=Count("pk", filter=Q(question__retired_at__isnull=True, last_review__isnull=True)),
+        n_deck=Count("pk", filter=Q(question__retired_at__isnull=True)),
+        next_at=Min("due", filter=studied),
     )
+    at = counts["next_at"]
     return {
         "due": counts["n_due"],
+        "later_today": counts["n_later"],
         "new": min(counts["n_new"], allowance),
+        "new_waiting": counts["n_new"],
+        "allowance": allowance,
         "deck": counts["n_deck"],
-        "tomorrow": counts["n_tomorrow"],
+        "next": NextDue(
+            at=at,
+            now=now,
+            due=counts["n_due"],
+            later_today=counts["n_later"],
+            phrase=due_phrase(at, now, settings) if at else "",
+        ),
     }
+
+
+def next_due(user, now=None) -> NextDue:
+    """When the learner's next studied card falls due ("now" while any is due), with today's due counts."""
+    return review_counts(user, now)["next"]

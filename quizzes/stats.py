@@ -17,6 +17,7 @@ from .services import (
     learner_day_of_wall_time,
     learner_day_start,
     learner_zone,
+    review_counts,
     study_settings_for,
     to_fsrs,
 )
@@ -41,7 +42,11 @@ def _per_learner_day(queryset, moment, settings: StudySettings) -> Counter:
     return counts
 
 
+FORECAST_LEFT, FORECAST_BASELINE, FORECAST_HEIGHT, FORECAST_STEP = 40, 122, 100, 20
+
+
 def _forecast(user, now, settings):
+    """Studied cards due per learner's day for FORECAST_DAYS days; today's bar is review_counts' due + later today."""
     today = learner_day(settings, now)
     today_start = learner_day_start(settings, today)
     end = learner_day_start(settings, today + timedelta(days=FORECAST_DAYS))
@@ -49,16 +54,29 @@ def _forecast(user, now, settings):
     due_or_today = Case(
         When(due__lt=today_start, then=Value(today_start)), default=F("due"), output_field=DateTimeField()
     )
-    counts = _per_learner_day(
-        Card.objects.filter(user=user, last_review__isnull=False, due__lt=end), due_or_today, settings
-    )
+    studied = Card.objects.filter(user=user, last_review__isnull=False, question__retired_at__isnull=True)
+    counts = _per_learner_day(studied.filter(due__lt=end), due_or_today, settings)
     days = [today + timedelta(days=i) for i in range(FORECAST_DAYS)]
     peak = max([counts[d] for d in days] + [1])
     bars = []
     for i, day in enumerate(days):
-        height = round(100 * counts[day] / peak)
-        bars.append({"x": i * 20, "y": 110 - height, "height": height, "count": counts[day], "day": day})
-    return {"bars": bars, "total": sum(counts[d] for d in days), "peak": peak}
+        height = round(FORECAST_HEIGHT * counts[day] / peak)
+        bars.append(
+            {
+                "x": FORECAST_LEFT + i * FORECAST_STEP,
+                "y": FORECAST_BASELINE - height,
+                "height": height,
+                "count": counts[day],
+                "day": day,
+                # A date under the first bar of each week; the text sits at the bar's middle.
+                "label_x": FORECAST_LEFT + i * FORECAST_STEP + 8 if i % 7 == 0 else None,
+            }
+        )
+    ticks = [
+        {"value": value, "y": FORECAST_BASELINE - round(FORECAST_HEIGHT * value / peak)}
+        for value in sorted({0, round(peak / 2), peak})
+    ]
+    return {"bars": bars, "total": sum(counts[d] for d in days), "peak": peak, "ticks": ticks}
 
 
 def _reviews_per_day(user, now, settings) -> Counter:
@@ -69,16 +87,55 @@ def _reviews_per_day(user, now, settings) -> Counter:
     return _per_learner_day(logs, "reviewed_at", settings)
 
 
+# Heatmap levels: (fewest reviews in a day for the level, how the legend says it).
+HEAT_LEVELS = [(0, "0"), (1, "1-4"), (5, "5-14"), (15, "15-29"), (30, "30+")]
+HEAT_LEFT, HEAT_TOP, HEAT_STEP = 30, 16, 13
+
+
+def _heat_level(n: int) -> int:
+    return max(level for level, (fewest, _) in enumerate(HEAT_LEVELS) if n >= fewest)
+
+
 def _heatmap(counts: Counter, today):
     start = today - timedelta(days=today.weekday() + 7 * (HEATMAP_WEEKS - 1))
     cells = []
     for offset in range((today - start).days + 1):
         day = start + timedelta(days=offset)
         n = counts.get(day, 0)
-        level = 0 if n == 0 else 1 if n < 5 else 2 if n < 15 else 3 if n < 30 else 4
-        cells.append({"x": (offset // 7) * 13, "y": (offset % 7) * 13, "day": day, "count": n, "level": level})
+        cells.append(
+            {
+                "x": HEAT_LEFT + (offset // 7) * HEAT_STEP,
+                "y": HEAT_TOP + (offset % 7) * HEAT_STEP,
+                "day": day,
+                "count": n,
+                "level": _heat_level(n),
+            }
+        )
+    weeks = [
+        {"cells": cells[i : i + 7], "start": cells[i]["day"], "pad": range(7 - len(cells[i : i + 7]))}
+        for i in range(0, len(cells), 7)
+    ]
+    # A month's name over the first week column that starts in it (the first column only if there is room).
+    months = []
+    for column, week in enumerate(weeks):
+        first = week["start"]
+        if column == 0 or first.month != weeks[column - 1]["start"].month:
+            months.append({"x": HEAT_LEFT + column * HEAT_STEP, "day": first, "column": column})
+    if len(months) > 1 and months[0]["column"] == 0 and months[1]["column"] < 3:
+        months.pop(0)
+    # The legend is a strip of its own under the calendar, on the same scale (same width), aligned with the grid.
+    legend = [
+        {"level": level, "label": label, "x": HEAT_LEFT + level * 48, "y": 1}
+        for level, (_, label) in enumerate(HEAT_LEVELS)
+    ]
     return {
         "cells": cells,
+        "weeks": weeks,
+        "months": months,
+        "weekdays": [
+            {"name": name, "y": HEAT_TOP + row * HEAT_STEP + 9} for row, name in ((0, "Mon"), (2, "Wed"), (4, "Fri"))
+        ],
+        "legend": legend,
         "total": sum(cell["count"] for cell in cells),
         "active_days": sum(1 for cell in cells if cell["count"]),
     }
@@ -119,23 +176,40 @@ def _retention(user, now, desired, settings):
     return {"total": total, "right": right, "rate": right / total if total else None, "desired": desired}
 
 
+def card_recall(card: Card, now, scheduler: Scheduler) -> float:
+    """A card's share of mastery: FSRS's predicted recall now for a card in the Review state, else 0.
+
+    A card answered wrong was reviewed a moment ago, so FSRS predicts near-certain recall for it (100% right
+    after a lesson check answered 0 of 5); it counts 0 until it is answered right again and back in Review.
+    A new card, or one still in its learning steps, has shown no long-term memory yet either.
+    """
+    if card.state != Card.State.REVIEW or card.last_review is None or card.stability is None:
+        return 0.0
+    fsrs_card = to_fsrs(card)
+    fsrs_card.last_review = _utc(fsrs_card.last_review)
+    return scheduler.get_card_retrievability(fsrs_card, _utc(now))
+
+
 def _mastery(user, now, scheduler: Scheduler):
-    """Mean predicted recall of the learner's reviewed cards, per service module."""
+    """Per service module: the mean of card_recall over its cards in the deck, and how many are in Review."""
     by_module = {}
-    cards = Card.objects.filter(user=user, last_review__isnull=False).select_related("question")
+    cards = (
+        Card.objects.filter(user=user, question__retired_at__isnull=True)
+        .annotate(module_id=F("question__module_id"))
+        .only("state", "step", "stability", "difficulty", "due", "last_review")
+    )
     for card in cards:
-        fsrs_card = to_fsrs(card)
-        fsrs_card.last_review = _utc(fsrs_card.last_review)
-        recall = scheduler.get_card_retrievability(fsrs_card, _utc(now))
-        by_module.setdefault(card.question.module_id, []).append(recall)
+        by_module.setdefault(card.module_id, []).append(card)
     rows = []
     for module in Module.objects.published().filter(is_service=True).order_by("position"):
-        recalls = by_module.get(module.pk, [])
+        module_cards = by_module.get(module.pk, [])
+        recalls = [card_recall(card, now, scheduler) for card in module_cards]
         mean = sum(recalls) / len(recalls) if recalls else None
         rows.append(
             {
                 "module": module,
-                "cards": len(recalls),
+                "cards": len(module_cards),
+                "in_review": sum(1 for card in module_cards if card.state == Card.State.REVIEW and card.last_review),
                 "mean": mean,
                 "percent": round(100 * mean) if mean is not None else 0,
             }
@@ -155,6 +229,7 @@ def stats_for(user, *, scheduler: Scheduler, desired: float, now=None, settings:
         "streak": _streak(per_day, today),
         "retention": _retention(user, now, desired, settings),
         "mastery": _mastery(user, now, scheduler),
+        "due": review_counts(user, now),
         "reviews_total": ReviewLog.objects.filter(user=user).count(),
         "day": {
             "time_zone": settings.time_zone,

@@ -43,7 +43,7 @@ def review_home(request):
         .values_list("question__module_id", "n")
     )
     rows = [{"module": m, "in_deck": in_deck.get(m.pk, 0)} for m in modules]
-    context = {"counts": counts, "modules": rows, "next_due": services.next_due(request.user)}
+    context = {"counts": counts, "modules": rows}
     return render(request, "quizzes/review_home.html", context)
 
 

@@ -42,7 +42,7 @@ def grader_worker(lab, settings):
 
 def set_editor(page, code):
     page.wait_for_selector("html[data-editors=on]", state="attached")
-    page.locator(".CodeMirror").first.click()
+    page.locator(".code-editor").first.click()
     page.evaluate(
         "(code) => document.querySelector('textarea[data-editor=\"pricing.py\"]').editor.setValue(code)", code
     )

@@ -139,6 +139,56 @@ def test_dashboard_suggests_the_first_unfinished_lesson_for_a_new_learner(client
     assert f'href="{first.get_absolute_url()}" role="button" id="continue-link"' in html
 
 
+# --- the dashboard's due numbers (one definition: quizzes.services.review_counts) ----------------------
+
+
+def dashboard_number(html, element_id):
+    return int(re.search(rf'id="{element_id}">(\d+)<', html).group(1))
+
+
+def test_dashboard_due_after_a_lesson_check_answered_0_of_5_matches_review_home_and_stats(client, lesson):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes import services
+    from tests.quizzes.test_due import answer_all_wrong
+
+    user, other = UserFactory(), UserFactory()
+    session = services.session_start_lesson_check(user=user, lesson=lesson)
+    answer_all_wrong(session, now=timezone.now() - timedelta(minutes=2))  # every card back after a minute
+    answered = len(session.queue)
+    services.session_start_lesson_check(user=other, lesson=lesson)  # another learner's cards, never counted
+    client.force_login(user)
+    dashboard = client.get("/").content.decode()
+    assert dashboard_number(dashboard, "dashboard-due") == answered >= 3
+    assert dashboard_number(client.get(reverse("quizzes:home")).content.decode(), "due-count") == answered
+    stats = client.get(reverse("quizzes:stats")).content.decode()
+    assert dashboard_number(stats, "stats-due") == answered
+    lambda_row = re.search(rf'<tr id="mastery-{lesson.module.content_id}">.*?</tr>', stats, re.S).group(0)
+    assert ">0%<" in lambda_row and f"0 of {answered} cards" in lambda_row  # it used to say 100%
+
+
+def test_dashboard_says_when_the_next_card_is_due_never_in_0_minutes(client, lesson):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quizzes import services
+    from tests.quizzes.test_due import answer_all_wrong
+
+    user = UserFactory()
+    session = services.session_start_lesson_check(user=user, lesson=lesson)
+    answer_all_wrong(session, now=timezone.now() - timedelta(seconds=30))
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert dashboard_number(html, "dashboard-due") == 0
+    assert re.search(r'id="dashboard-next-due" datetime="[^"]+">in 1 minute<', html)
+    client.force_login(UserFactory())  # the wrong user sees none of it
+    html = client.get("/").content.decode()
+    assert dashboard_number(html, "dashboard-due") == 0 and "dashboard-next-due" not in html
+
+
 # --- the wrong user ------------------------------------------------------------------------------------
 
 

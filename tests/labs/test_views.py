@@ -36,7 +36,7 @@ def test_lab_page_shows_statement_editor_and_history(client, lab):
     html = client.get(lab.get_absolute_url()).content.decode()
     assert "Build a Lambda cost calculator" in html
     assert 'data-editor="pricing.py"' in html and "def monthly_cost" in html
-    assert "vendor/codemirror/codemirror.js" in html
+    assert "vendor/codemirror6/editor.bundle.js" in html
 
 
 def test_submit_then_the_verdict_page(client, lab, solution_files, django_capture_on_commit_callbacks):
