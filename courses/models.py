@@ -72,6 +72,15 @@ class LessonQuerySet(ContentQuerySet):
     def in_course_order(self):
         return self.select_related("module").order_by("module__position", "position", "pk")
 
+    def after(self, lesson):
+        """The lessons that follow `lesson` in course order (`.first()` is the next one)."""
+        where = lesson.module.position, lesson.position, lesson.pk
+        return self.in_course_order().filter(
+            models.Q(module__position__gt=where[0])
+            | models.Q(module__position=where[0], position__gt=where[1])
+            | models.Q(module__position=where[0], position=where[1], pk__gt=where[2])
+        )
+
     def with_progress(self, user):
         """Annotate `is_completed` for one user (False for visitors)."""
         if user is None or not user.is_authenticated:

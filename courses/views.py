@@ -69,6 +69,7 @@ def home(request):
         total=total,
         percent=_percent(done, total),
         next_lesson=_next_lesson(request.user),
+        first_run=not LessonProgress.objects.filter(user=request.user).exists(),
         recent=LessonProgress.objects.filter(user=request.user, completed_at__isnull=False)
         .select_related("lesson__module")
         .order_by("-completed_at")[:5],

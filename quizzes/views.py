@@ -98,7 +98,10 @@ def lesson_check_start(request, lesson_id):
 def _render_current(request, session, *, partial: bool, error: str = "", retry: bool = False):
     showing = services.card_present(session=session)
     if showing is None:
-        context = {"session": session, "next_due": services.next_due(request.user)}
+        context = {"session": session, "next_due": services.next_due(request.user), "next_lesson": None}
+        if session.mode == "lesson" and session.lesson_id:
+            lesson = Lesson.objects.select_related("module").get(pk=session.lesson_id)
+            context["next_lesson"] = Lesson.objects.published().after(lesson).first()
         template = "quizzes/review_session.html#done" if partial else "quizzes/review_session.html"
         return render(request, template, context)
     context = {

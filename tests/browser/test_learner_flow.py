@@ -23,7 +23,7 @@ def test_new_learner_signs_up_reads_a_lesson_and_tracks_progress(page, live_curr
     link = re.search(r"https?://\S+/accounts/signup/confirm/\S+/", mail.outbox[-1].body).group(0)
     page.goto(link)
     page.get_by_role("button", name="Confirm and create my account").click()
-    expect(page.get_by_role("heading", name="Welcome back, playwright-learner")).to_be_visible()
+    expect(page.get_by_role("heading", name="Welcome to Spinup, playwright-learner")).to_be_visible()
 
     page.get_by_role("link", name="AWS Lambda").click()
     lesson = Lesson.objects.published().filter(module__content_id="lambda").order_by("position").first()

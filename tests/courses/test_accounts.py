@@ -44,7 +44,7 @@ def test_signup_mails_a_link_and_the_link_creates_a_student(client):
     user = User.objects.get(username="newbie")
     assert user.email == "new@example.com" and user.check_password("a-long-pass-phrase-9")
     assert not is_instructor(user)
-    assert "Welcome back, newbie" in client.get("/").content.decode()
+    assert "Welcome to Spinup, newbie" in client.get("/").content.decode()  # a first run
     client.post(reverse("logout"))
     assert client.post(link).status_code == 400  # a link works once
     assert User.objects.count() == 1
@@ -143,10 +143,10 @@ def test_login_and_logout(client):
     user = UserFactory()
     response = client.post(reverse("login"), {"username": user.username, "password": PASSWORD})
     assert response.status_code == 302
-    assert client.get("/").content.decode().count("Welcome back") == 1
+    assert client.get("/").content.decode().count("Welcome to Spinup") == 1
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert "Welcome back" not in client.get("/").content.decode()
+    assert "Welcome to Spinup," not in client.get("/").content.decode()
 
 
 def test_login_with_a_wrong_password_fails(client):

@@ -354,3 +354,14 @@ def test_highlight_escapes_a_nul_byte_in_the_text():
     assert str(_highlight("a\x00 <mark> & quot", ["mark", "quot", "a"])) == (
         "<mark>a</mark>\x00 &lt;<mark>mark</mark>&gt; &amp; <mark>quot</mark> …"
     )
+
+
+def test_a_new_account_sees_a_first_run_dashboard_until_it_opens_a_lesson(client, curriculum):
+    client.force_login(UserFactory(username="fresh"))
+    first = Lesson.objects.published().in_course_order().first()
+    html = client.get("/").content.decode()
+    assert "Welcome to Spinup, fresh" in html and "Start here" in html and "Welcome back" not in html
+    assert f"Start with {first.title}" in html
+    client.get(first.get_absolute_url())  # opened: no longer a first run
+    html = client.get("/").content.decode()
+    assert "Welcome back, fresh" in html and "Continue where you left off" in html and "Start here" not in html

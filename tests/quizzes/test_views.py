@@ -323,3 +323,23 @@ def test_an_invalid_answer_without_htmx_renders_the_page_once(client, quiz_conte
     # the current question is looked up once, as for a plain GET
     questions = [q["sql"] for q in invalid.captured_queries if 'FROM "quizzes_question"' in q["sql"]]
     assert len(questions) == 1, questions
+
+
+def test_a_finished_lesson_check_leads_to_the_next_lesson(client, quiz_content):
+    user = UserFactory()
+    client.force_login(user)
+    lesson = Lesson.objects.get(content_id="alpha-one")
+    following = Lesson.objects.published().after(lesson).first()
+    assert following is not None and following.pk != lesson.pk
+    session_url = client.post(reverse("quizzes:lesson_check", args=[lesson.content_id])).url
+    for _ in range(10):
+        html = client.get(session_url).content.decode()
+        if 'id="session-done"' in html:
+            break
+        client.post(session_url + "answer/", right_answer(user))
+    assert 'id="session-done"' in html
+    assert (
+        f'href="{following.get_absolute_url()}" role="button" id="next-lesson">Next lesson: {following.title}' in html
+    )
+    last = Lesson.objects.published().in_course_order().last()
+    assert not Lesson.objects.published().after(last).exists()  # the course's last lesson has no next one
