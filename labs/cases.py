@@ -50,6 +50,7 @@ class Outcome:
     case: Case
     passed: bool
     problem: str = ""  # trusted text about the answer; empty for cases of a held-back run
+    got: str = ""  # the answer, shortened (describe()); empty for cases of a held-back run
 
 
 @dataclass
@@ -159,7 +160,13 @@ def exchange(channel, cases, check, answers, shown, start_seconds, answer_second
             answers.outcomes.append(Outcome(case, False, str(exc) if shown else ""))
             continue
         problem = judge_reply(case, reply, token, check)
-        answers.outcomes.append(Outcome(case, problem is None, (problem or "") if shown else ""))
+        got = ""
+        if shown and problem != "the answer that came back was not for this case":
+            if isinstance(reply, dict) and "value" in reply and len(json.dumps(reply)) <= MAX_ANSWER_CHARS:
+                got = describe(reply["value"])
+            elif isinstance(reply, dict) and "error" in reply:
+                got = "an exception"
+        answers.outcomes.append(Outcome(case, problem is None, (problem or "") if shown else "", got))
     return None
 
 
@@ -193,6 +200,13 @@ def runs(module: str, shown: list[Case], held_back: list[Case], check: Callable,
         Run(SHOWN, command, files, limits, driver=driver(shown, check, shown=True), show_output=True),
         Run(HELD_BACK, command, files, limits, driver=driver(held_back, check, shown=False), show_output=False),
     ]
+
+
+def example_run(module: str, examples: list[Case], check: Callable, *, limits=None) -> Run:
+    """The Run behind a lab's Run button: the statement's examples only, each answer judged and shown with
+    its input and expected value (grading.run_examples), nothing held back in it."""
+    files = {RUNNER: (HARNESS / RUNNER).read_bytes()}
+    return Run("examples", ["python3", RUNNER, module], files, limits, driver=driver(examples, check, shown=True))
 
 
 def answers_of(result: RunResult | None) -> Answers | None:

@@ -118,10 +118,12 @@ class Verdict:
     runs: dict
     message: str = ""
     extra: dict = field(default_factory=dict)
+    cases: list = field(default_factory=list)  # case_rows(): shown cases with values, held-back ones by group
 
     def as_dict(self) -> dict:
         return {
             "extra": self.extra,
+            "cases": self.cases,
             "status": self.status,
             "verdict": self.verdict,
             "score": round(self.score, 4),
@@ -231,44 +233,37 @@ def merge_files(root: Path, submitted: dict[str, bytes]) -> dict[str, bytes]:
     return files
 
 
-def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None) -> Verdict:
-    """Grade files for a lab: plan, run each in the sandbox, judge. Raises SandboxUnavailable/SandboxError."""
+def _prepare(slug: str, submitted: dict[str, bytes], backend: str | None):
+    """(grader, ctx, None), or (None, None, a refused Verdict) when the files are unusable."""
     root = lab_dir(slug)
     meta = lab_meta(root)
     try:
         files = merge_files(root, submitted)
     except (SubmissionRefused, ValueError) as exc:
-        return Verdict("graded", "refused", 0.0, [], {}, message=displayable(str(exc), 2000))
+        return None, None, Verdict("graded", "refused", 0.0, [], {}, message=displayable(str(exc), 2000))
     grader = load_grader(root)
     name = resolve_for(grader, backend)
     ctx = LabContext(slug=slug, root=root, files=files, backend=name, limits=dict(meta.get("limits") or {}))
-    results = {}
-    shown = {}
-    runs = list(grader.plan(ctx) or [])
+    return grader, ctx, None
 
+
+def _execute(ctx: LabContext, runs: list) -> dict[str, RunResult]:
     def execute(run: Run) -> RunResult:
         limits = Limits.from_dict({**ctx.limits, **(run.limits or {})})
         if run.service:
-            return run_with_service(run, {**files, **run.files}, limits, name)
-        return sandbox.run({**files, **run.files}, run.command, limits, backend=name, driver=run.driver)
+            return run_with_service(run, {**ctx.files, **run.files}, limits, ctx.backend)
+        return sandbox.run({**ctx.files, **run.files}, run.command, limits, backend=ctx.backend, driver=run.driver)
 
     # A lab's runs are independent (a shown and a held-back run, say): two at a time, so a grading waits for
     # the slowest sandbox start rather than the sum of them.
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_RUNS, len(runs) or 1)) as pool:
         outcomes = list(pool.map(execute, runs))
-    for run, result in zip(runs, outcomes, strict=True):
-        results[run.name] = result
-        shown[run.name] = run.show_output
-    try:
-        checks = grader.judge(ctx, results)
-    except (sandbox.SandboxUnavailable, SandboxError):
-        raise  # our side failed while judging (the image builder died): an error, retried, never a score
-    except Exception as exc:  # a judge meeting output it did not foresee: the submission fails, with a reason
-        logger.exception("the %s grader raised while judging", slug)
-        checks = [Check("results", False, 0, 1, f"the results could not be judged ({type(exc).__name__})")]
-    total = sum(c.max_points for c in checks) or 1
-    score = sum(c.points for c in checks) / total
-    verdict = "passed" if score >= 0.9999 else "failed"
+    return {run.name: result for run, result in zip(runs, outcomes, strict=True)}
+
+
+def _stopped(results: dict[str, RunResult]) -> str | None:
+    """timeout, oom or output_cut when a run was stopped or cut (oom and timeout before a cut), else None."""
+    verdict = None
     for result in results.values():
         if result.oom_killed:
             verdict = "oom"
@@ -276,16 +271,12 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
             verdict = "timeout"
         elif result.output_cut and verdict not in ("oom", "timeout"):
             verdict = "output_cut"
-    if verdict in ("timeout", "oom"):  # a run that was stopped earns nothing, whatever it left behind
-        reason = "it ran out of time" if verdict == "timeout" else "it ran out of memory"
-        for check in checks:
-            if check.passed:
-                check.passed, check.points = False, 0
-                check.message = f"{check.message}; not counted: the run was stopped ({reason})"
-        score = 0.0
-    for check in checks:
-        check.message = displayable(str(check.message), 2000)
-    runs = {
+    return verdict
+
+
+def _summaries(runs: list, results: dict[str, RunResult]) -> dict:
+    shown = {run.name: run.show_output for run in runs}
+    return {
         key: {
             "exit_code": r.exit_code,
             "stdout": displayable(r.stdout.decode("utf-8", "replace")) if shown[key] else HIDDEN_OUTPUT,
@@ -302,7 +293,129 @@ def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None)
         }
         for key, r in results.items()
     }
-    return Verdict("graded", verdict, score, checks, runs, extra=ctx.extra)
+
+
+MAX_CASE_ROWS = 40
+
+
+def case_rows(runs: list, results: dict[str, RunResult], *, failing_only: bool) -> list[dict]:
+    """Per-case rows from runs driven case by case (labs/cases.py's Answers): a shown run's cases with their
+    input, expected and returned values (trusted text made on our side, shortened), a held-back run's cases
+    only by group and outcome, never a value."""
+    rows = []
+    for run in runs:
+        answers = (results.get(run.name).driver or {}).get("value") if run.name in results else None
+        for outcome in getattr(answers, "outcomes", None) or []:
+            if failing_only and outcome.passed:
+                continue
+            row = {"group": displayable(str(outcome.case.group), 120), "passed": bool(outcome.passed)}
+            if run.show_output:
+                row.update(
+                    shown=True,
+                    call=displayable(outcome.case.call, 300),
+                    expected=displayable(_describe(outcome.case.want), 300),
+                    got=displayable(outcome.got, 300),
+                    problem=displayable(outcome.problem, 300),
+                )
+            else:
+                row["shown"] = False
+            rows.append(row)
+    shown_first = sorted(rows, key=lambda row: not row["shown"])
+    return shown_first[:MAX_CASE_ROWS]
+
+
+def _describe(value) -> str:
+    text = repr(tuple(value) if isinstance(value, list) else value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def grade(slug: str, submitted: dict[str, bytes], *, backend: str | None = None) -> Verdict:
+    """Grade files for a lab: plan, run each in the sandbox, judge. Raises SandboxUnavailable/SandboxError."""
+    grader, ctx, refused = _prepare(slug, submitted, backend)
+    if refused:
+        return refused
+    runs = list(grader.plan(ctx) or [])
+    results = _execute(ctx, runs)
+    try:
+        checks = grader.judge(ctx, results)
+    except (sandbox.SandboxUnavailable, SandboxError):
+        raise  # our side failed while judging (the image builder died): an error, retried, never a score
+    except Exception as exc:  # a judge meeting output it did not foresee: the submission fails, with a reason
+        logger.exception("the %s grader raised while judging", slug)
+        checks = [Check("results", False, 0, 1, f"the results could not be judged ({type(exc).__name__})")]
+    total = sum(c.max_points for c in checks) or 1
+    score = sum(c.points for c in checks) / total
+    verdict = _stopped(results) or ("passed" if score >= 0.9999 else "failed")
+    if verdict in ("timeout", "oom"):  # a run that was stopped earns nothing, whatever it left behind
+        reason = "it ran out of time" if verdict == "timeout" else "it ran out of memory"
+        for check in checks:
+            if check.passed:
+                check.passed, check.points = False, 0
+                check.message = f"{check.message}; not counted: the run was stopped ({reason})"
+        score = 0.0
+    for check in checks:
+        check.message = displayable(str(check.message), 2000)
+    rows = case_rows(runs, results, failing_only=True)
+    return Verdict("graded", verdict, score, checks, _summaries(runs, results), extra=ctx.extra, cases=rows)
+
+
+MAX_STATE_CHARS = 20000
+NO_EXAMPLES = "This lab's checks run when you submit: there are no examples to run on their own."
+
+
+def has_examples(slug: str) -> bool:
+    """Whether the lab's grader defines examples(ctx), the runs behind the Run button."""
+    try:
+        return callable(getattr(_grader_for(slug), "examples", None))
+    except (FileNotFoundError, OSError, SyntaxError):
+        return False
+
+
+_GRADERS: dict = {}
+
+
+def _grader_for(slug: str):
+    """The lab's grader module for pages (loaded once per file version), never for grading itself."""
+    path = lab_dir(slug) / "grader.py"
+    key = (str(path), path.stat().st_mtime_ns)
+    if _GRADERS.get(slug, (None,))[0] != key:
+        _GRADERS[slug] = (key, load_grader(path.parent))
+    return _GRADERS[slug][1]
+
+
+def run_examples(slug: str, submitted: dict[str, bytes], *, backend: str | None = None) -> Verdict:
+    """Run the lab's public examples (grader.examples(ctx)) and report what came back, without judging:
+    no checks, no score. Each case's input, expected and returned values are shown; every example run's
+    output is shown, so examples(ctx) must hold nothing held back."""
+    grader, ctx, refused = _prepare(slug, submitted, backend)
+    if refused:
+        return refused
+    examples = getattr(grader, "examples", None)
+    if not callable(examples):
+        return Verdict("graded", "ran", 0.0, [], {}, message=NO_EXAMPLES)
+    runs = list(examples(ctx) or [])
+    for run in runs:
+        run.show_output = True
+    results = _execute(ctx, runs)
+    rows = case_rows(runs, results, failing_only=False)
+    summaries = _summaries(runs, results)
+    for name, result in results.items():
+        state = result.extra.get("state")
+        if state is not None:  # the endpoint's own read-back (trusted), its strings the student's: shown escaped
+            summaries[name]["state"] = displayable(json.dumps(state, indent=1, default=str), MAX_STATE_CHARS)
+    verdict = _stopped(results) or "ran"
+    if rows:
+        right = sum(row["passed"] for row in rows)
+        message = f"{right} of {len(rows)} examples right."
+    else:
+        message = getattr(grader, "EXAMPLES_NOTE", "Your code ran; its output is below.")
+    if verdict in ("timeout", "oom"):
+        message = ("It ran out of time. " if verdict == "timeout" else "It ran out of memory. ") + message
+    answers = [(results[run.name].driver or {}).get("value") for run in runs]
+    import_error = next((a.import_error for a in answers if getattr(a, "import_error", None)), None)
+    if import_error:
+        message = f"Your module did not import: {displayable(import_error, 300)}"
+    return Verdict("graded", verdict, 0.0, [], summaries, message=message, cases=rows)
 
 
 def resolve_for(grader, backend: str | None) -> str:

@@ -8,12 +8,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from . import grading, limits, sandbox
-from .models import Lab, Submission
+from .models import Draft, Lab, Submission
 
 log = logging.getLogger(__name__)
 
@@ -49,25 +49,70 @@ def clean_files(files: dict[str, str]) -> dict[str, str]:
     return dict(zip(names, files.values(), strict=True))
 
 
-def submission_create(*, user, lab: Lab, files: dict[str, str]) -> Submission:
-    """Save a submission as queued and enqueue its grading once the transaction commits."""
+def submission_create(*, user, lab: Lab, files: dict[str, str], kind: str = Submission.Kind.SUBMIT) -> Submission:
+    """Save a submission (or a Run of the examples) as queued and enqueue it once the transaction commits.
+
+    Attempts and runs have budgets of the same size but their own: one pending of each kind per lab, and
+    LAB_SUBMISSIONS_PER_MINUTE of each a minute. An attempt supersedes the learner's draft of the lab.
+    """
     files = clean_files(files)
     now = timezone.now()
+    is_run = kind == Submission.Kind.RUN
     with transaction.atomic():
         # One learner's submissions go one at a time through this lock, so the limits below hold.
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        if Submission.objects.filter(user=user, lab=lab).pending().exists():
+        mine = Submission.objects.filter(user=user, kind=kind)
+        if mine.filter(lab=lab).pending().exists():
             raise SubmissionRejected(
-                "Your previous submission for this lab is still being graded. Its verdict comes first."
+                "Your previous run of the examples is still running. Its output comes first."
+                if is_run
+                else "Your previous submission for this lab is still being graded. Its verdict comes first."
             )
-        recent = Submission.objects.filter(user=user, created_at__gte=now - timedelta(minutes=1)).count()
+        recent = mine.filter(created_at__gte=now - timedelta(minutes=1)).count()
         if recent >= settings.LAB_SUBMISSIONS_PER_MINUTE:
+            what = "runs" if is_run else "submissions"
             raise SubmissionRejected(
-                f"At most {settings.LAB_SUBMISSIONS_PER_MINUTE} submissions a minute. Take a breath and try again shortly."
+                f"At most {settings.LAB_SUBMISSIONS_PER_MINUTE} {what} a minute. Take a breath and try again shortly."
             )
-        submission = Submission.objects.create(user=user, lab=lab, files=files)
+        submission = Submission.objects.create(user=user, lab=lab, files=files, kind=kind)
+        if not is_run:
+            Draft.objects.filter(user=user, lab=lab).delete()
         transaction.on_commit(lambda: enqueue(submission.pk))
     return submission
+
+
+def draft_clean(*, lab: Lab, files) -> dict[str, str]:
+    """A draft's files: the submission rules (names, sizes, text without NUL), and only the starter's names.
+
+    Names of the starter only, so a draft can never grow files the lab does not have (a zip's extra files
+    live in the attempt they came with).
+    """
+    if not isinstance(files, dict):
+        raise SubmissionRejected("A draft is an object of file names and their text.")
+    unknown = sorted(name for name in files if name not in lab.starter_files)
+    if unknown:
+        shown = ", ".join(repr(str(name)[:60]) for name in unknown[:3])
+        raise SubmissionRejected(f"Drafts keep only this lab's own files; not {shown}.")
+    return clean_files(files)
+
+
+def draft_save(*, user, lab: Lab, files) -> Draft:
+    """Upsert the learner's draft of a lab: one row per learner and lab, the latest write wins."""
+    files = draft_clean(lab=lab, files=files)
+    fields = {"files": files, "updated_at": timezone.now()}
+    try:
+        with transaction.atomic():
+            draft, _ = Draft.objects.update_or_create(user=user, lab=lab, defaults=fields)
+    except IntegrityError:  # two first saves at once (two tabs): the other made the row, this one updates it
+        Draft.objects.filter(user=user, lab=lab).update(**fields)
+        draft = Draft.objects.get(user=user, lab=lab)
+    return draft
+
+
+def draft_delete(*, user, lab: Lab) -> int:
+    """Forget the learner's draft of a lab (Reset to starter)."""
+    deleted, _ = Draft.objects.filter(user=user, lab=lab).delete()
+    return deleted
 
 
 def enqueue(submission_id: int) -> None:
@@ -123,8 +168,9 @@ def submission_grade(*, submission_id: int, worker: str | None = None) -> Submis
     if submission is None:
         return None
     files = {name: text.encode("utf-8") for name, text in submission.files.items()}
+    how = grading.run_examples if submission.kind == Submission.Kind.RUN else grading.grade
     try:
-        verdict = grading.grade(submission.lab.content_id, files, backend=settings.LAB_SANDBOX)
+        verdict = how(submission.lab.content_id, files, backend=settings.LAB_SANDBOX)
     except Exception as exc:  # our fault (no sandbox, a grader bug): record it and retry later
         log.exception("grading submission %s failed", submission_id)
         message = (
@@ -141,7 +187,7 @@ def submission_grade(*, submission_id: int, worker: str | None = None) -> Submis
                 worker,
                 status=Submission.Status.GRADED,
                 verdict=verdict.verdict,
-                score=verdict.score,
+                score=None if submission.kind == Submission.Kind.RUN else verdict.score,
                 result=data,
                 backend=backend,
                 error="",
@@ -197,7 +243,8 @@ def best_scores(user, labs) -> dict[int, float]:
     from django.db.models import Max
 
     rows = (
-        Submission.objects.filter(user=user, lab__in=labs, status=Submission.Status.GRADED)
+        Submission.objects.attempts()
+        .filter(user=user, lab__in=labs, status=Submission.Status.GRADED)
         .values("lab_id")
         .annotate(best=Max("score"))
     )

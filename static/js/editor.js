@@ -126,7 +126,11 @@
           // focusable content through it.
           CM.EditorView.contentAttributes.of({ "aria-label": named.name, spellcheck: "false", tabindex: "0" }),
           CM.EditorView.updateListener.of(function (update) {
-            if (update.docChanged) area.value = update.state.doc.toString();
+            if (update.docChanged) {
+              area.value = update.state.doc.toString();
+              // As a typed-in textarea would: lab.js saves drafts on it.
+              area.dispatchEvent(new Event("input", { bubbles: true }));
+            }
           }),
         ],
       }),

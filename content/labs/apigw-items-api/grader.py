@@ -428,6 +428,18 @@ def plan(ctx):
     ]
 
 
+EXAMPLES_NOTE = (
+    "The public requests went to your handler (as 1.0, then 2.0 events); what it printed is below. Nothing "
+    "was checked: the checks run when you submit."
+)
+
+
+def examples(ctx):
+    """The Run button: the public sequence only, its output shown and nothing judged."""
+    files = {"run_handler.py": ctx.lab_file("harness/run_handler.py")}
+    return [Run("public", COMMAND, files, driver=driver_for([PUBLIC]))]
+
+
 # ---------------------------------------------------------------- judging
 
 

@@ -239,6 +239,18 @@ def plan(ctx):
     ]
 
 
+EXAMPLES_NOTE = (
+    "The statement's example array ran (its children one at a time, as the checks run them); what the code "
+    "printed is below. Nothing was checked: the checks run when you submit."
+)
+
+
+def examples(ctx):
+    """The Run button: the example array only, its output shown and nothing judged."""
+    harness = {"run_children.py": ctx.lab_file("harness/run_children.py")}
+    return [Run("example", COMMAND, harness, driver=drive([EXAMPLE]))]
+
+
 # ---------------------------------------------------------------- judging
 
 

@@ -44,6 +44,17 @@ def plan(ctx):
     return [Run("setup", ["python3", "run_setup.py"], harness, service=ctx.service())]
 
 
+EXAMPLES_NOTE = (
+    "Your code ran once against a fresh emulated account; what it printed and what the account holds "
+    "afterwards are below. Nothing was checked: the checks run when you submit."
+)
+
+
+def examples(ctx):
+    """The Run button: a dry run against a fresh emulated account, its output shown, nothing judged."""
+    return plan(ctx)
+
+
 # ---------------------------------------------------------------- helpers
 
 

@@ -142,6 +142,11 @@ def plan(ctx):
     return cases.runs("sizing", shown, held_back, check)
 
 
+def examples(ctx):
+    """The Run button: the statement's examples only."""
+    return [cases.example_run("sizing", [case(*example) for example in PUBLIC], check)]
+
+
 def check(case, value):
     if case.function == "monthly_cost":
         cases.close_to(value, case.want, TOLERANCE)

@@ -91,6 +91,11 @@ def plan(ctx):
     return cases.runs("pricing", shown, held_back, check)
 
 
+def examples(ctx):
+    """The Run button: the statement's examples only."""
+    return [cases.example_run("pricing", [case(args, group) for args, group in PUBLIC], check)]
+
+
 def check(case, value):
     cases.close_to(value, case.want, TOLERANCE)
 

@@ -21,6 +21,17 @@ def plan(ctx):
     return [Run("deploy", ["python3", "run_deploy.py"], harness, service=ctx.service())]
 
 
+EXAMPLES_NOTE = (
+    "Your code ran once against a fresh emulated account; what it printed and what the account holds "
+    "afterwards are below. Nothing was checked: the checks run when you submit."
+)
+
+
+def examples(ctx):
+    """The Run button: a dry run against a fresh stand-in for Lightsail, its output shown, nothing judged."""
+    return plan(ctx)
+
+
 def clean_calls(seen):
     """The calls the stand-in recorded, every field type-checked (it quotes what the student sent)."""
     calls = []
