@@ -1,4 +1,5 @@
-"""Every lab's self-test: its solution scores 1.0, its starter less, each wrong/ case its expected verdict."""
+"""Every lab's self-test: its solution scores 1.0 (and runs its examples cleanly), its starter less, each wrong/
+case its expected verdict."""
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -48,6 +49,11 @@ class Command(BaseCommand):
                 problems.append(
                     f"{slug}: the solution scored {solution.score:.2f} ({solution.verdict}; failing: {failed})"
                 )
+            if grading.has_examples(slug):  # Run: the solution runs its examples cleanly, every case right
+                ran = grading.run_examples(slug, grading.read_tree(root / "solution"), backend=backend_name)
+                wrong = [row.get("call", row["group"]) for row in ran.cases if not row["passed"]]
+                if ran.verdict != "ran" or wrong or any(r["exit_code"] not in (0, None) for r in ran.runs.values()):
+                    problems.append(f"{slug}: the solution's Run went wrong ({ran.verdict}; {ran.message}; {wrong})")
             starter = grading.grade(slug, {}, backend=backend_name)
             if starter.score >= 0.9999:
                 problems.append(f"{slug}: the starter already scores {starter.score:.2f}")
