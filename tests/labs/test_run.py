@@ -146,3 +146,22 @@ def test_a_verdict_shows_failing_shown_cases_with_values_and_held_back_ones_by_g
     assert 'id="failed-cases"' in html and f"<code>{example['call']}</code>" in html
     assert f"<code>{example['expected']}</code>" in html and f"<code>{example['got']}</code>" in html
     assert "a held-back case" in html and "not shown: held-back cases keep their values" in html
+
+
+def test_a_run_whose_worker_died_is_reaped_and_finished_like_a_submission(
+    lab, solution_files, any_sandbox, settings, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    run = services.submission_create(
+        user=UserFactory(), lab=lab, files={"pricing.py": solution_files["pricing.py"]}, kind=Submission.Kind.RUN
+    )
+    assert services.submission_claim(submission_id=run.pk, worker="dead-worker") is not None
+    Submission.objects.filter(pk=run.pk).update(lease_expires_at=timezone.now() - timedelta(seconds=1))
+    assert run.pk in services.submissions_reap()
+    run = services.submission_grade(submission_id=run.pk, worker="second-worker")
+    assert run.status == "graded" and run.verdict == "ran" and run.score is None and run.attempts == 2
+    assert run.result["message"] == "5 of 5 examples right."
