@@ -15,6 +15,12 @@ class QuizzesConfig(AppConfig):
 
         hooks.on_dashboard("review")(review_counts)
 
+        @hooks.on_dashboard("study")
+        def goal_and_streak(user):
+            from .stats import daily_progress
+
+            return daily_progress(user)
+
         @hooks.on_module_page("question_count")
         def question_count(module):
             from .models import Question

@@ -28,6 +28,13 @@ class StudySettingsForm(forms.Form):
         help_text="How likely you want to be to remember a card when it comes back: higher means more reviews.",
     )
     new_per_day = forms.IntegerField(label="New cards per day", min_value=0, max_value=100)
+    daily_goal = forms.IntegerField(
+        label="Daily goal (answers)",
+        min_value=1,
+        max_value=500,
+        required=False,
+        help_text="How many questions you aim to answer each day, in any mode; your dashboard shows how far you are.",
+    )
     # Not required: a client that posts only the first two fields keeps its day as it was.
     time_zone = forms.ChoiceField(
         label="Time zone",
@@ -51,6 +58,7 @@ class StudySettingsForm(forms.Form):
         return {
             "desired_retention": round(settings.desired_retention * 100),
             "new_per_day": settings.new_per_day,
+            "daily_goal": settings.daily_goal,
             "time_zone": settings.time_zone,
             "day_starts_at": settings.day_starts_at,
         }
@@ -61,6 +69,42 @@ class StudySettingsForm(forms.Form):
         return {
             "desired_retention": data["desired_retention"] / 100,
             "new_per_day": data["new_per_day"],
+            "daily_goal": data["daily_goal"],
             "time_zone": data["time_zone"] or None,
             "day_starts_at": data["day_starts_at"],
         }
+
+
+class CardFilterForm(forms.Form):
+    """The card browser's search: text, module, state and when due (every field optional)."""
+
+    STATES = [
+        ("", "Any state"),
+        ("new", "New"),
+        ("learning", "Learning"),
+        ("review", "Review"),
+        ("relearning", "Relearning"),
+        ("suspended", "Suspended"),
+        ("buried", "Buried"),
+    ]
+    DUE = [
+        ("", "Any time"),
+        ("now", "Due now"),
+        ("today", "Due before tomorrow"),
+        ("week", "Due within 7 days"),
+        ("later", "Due later"),
+    ]
+
+    q = forms.CharField(label="Text", max_length=100, required=False, strip=True)
+    module = forms.ModelChoiceField(
+        label="Module", queryset=None, to_field_name="content_id", required=False, empty_label="Any module"
+    )
+    state = forms.ChoiceField(label="State", choices=STATES, required=False)
+    due = forms.ChoiceField(label="Due", choices=DUE, required=False)
+
+    def __init__(self, *args, modules, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["module"].queryset = modules
+        self.fields["module"].error_messages["invalid_choice"] = "Choose a module from the list."
+        for name in ("state", "due"):
+            self.fields[name].error_messages["invalid_choice"] = "Choose one of the listed values."

@@ -65,19 +65,26 @@ class StudySettings(models.Model):
     # in this zone to the same hour the next day, as Anki's "next day starts at".
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     day_starts_at = models.PositiveSmallIntegerField(default=4, validators=[MaxValueValidator(23)])
+    # Answers a day the learner aims for (every mode counts), shown on the dashboard beside the streak.
+    daily_goal = models.PositiveSmallIntegerField(default=20, validators=[MinValueValidator(1), MaxValueValidator(500)])
 
     def __str__(self):
         return f"Study settings of {self.user}"
 
 
 class CardQuerySet(models.QuerySet):
+    def active(self, now):
+        """Cards the daily review may serve: not suspended, not buried until later."""
+        return self.filter(suspended=False).exclude(buried_until__gt=now)
+
     def due(self, user, now):
         """Cards this user has reviewed before and that are due now: the daily queue, soonest first."""
-        return self.filter(user=user, due__lte=now, last_review__isnull=False).order_by("due")
+        return self.active(now).filter(user=user, due__lte=now, last_review__isnull=False).order_by("due")
 
-    def new(self, user):
-        """Cards in the deck never reviewed yet, in course order."""
-        return self.filter(user=user, last_review__isnull=True).order_by(
+    def new(self, user, now=None):
+        """Cards in the deck never reviewed yet (and not set aside), in course order."""
+        queryset = self.active(now) if now is not None else self.filter(suspended=False)
+        return queryset.filter(user=user, last_review__isnull=True).order_by(
             "question__module__position", "question__lesson__position", "question__difficulty", "pk"
         )
 
@@ -106,6 +113,10 @@ class Card(models.Model):
     variant_seed = models.PositiveIntegerField(null=True, blank=True)
     presented_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set aside by the learner: a suspended card never comes up until unsuspended; a buried one not before
+    # the learner's next day starts.
+    suspended = models.BooleanField(default=False)
+    buried_until = models.DateTimeField(null=True, blank=True)
 
     objects = CardQuerySet.as_manager()
 
@@ -115,6 +126,9 @@ class Card(models.Model):
 
     def __str__(self):
         return f"{self.user} / {self.question_id}"
+
+
+RATING_NAMES = {1: "Again", 2: "Hard", 3: "Good", 4: "Easy"}
 
 
 class ReviewLog(models.Model):
@@ -140,12 +154,19 @@ class ReviewLog(models.Model):
     retrievability_before = models.FloatField(null=True)
     due_after = models.DateTimeField()
     mode = models.CharField(max_length=10, choices=Mode.choices)
+    session = models.ForeignKey("ReviewSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
+    # What undoing this answer puts back: the card's scheduling fields and the session's progress before it.
+    undo = models.JSONField(default=dict, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "reviewed_at"], name="log_user_time_idx")]
 
     def __str__(self):
         return f"{self.user} rated {self.rating} on {self.question_id}"
+
+    @property
+    def rating_name(self):
+        return RATING_NAMES.get(self.rating, str(self.rating))
 
 
 class ReviewSession(models.Model):
@@ -156,8 +177,13 @@ class ReviewSession(models.Model):
     module = models.ForeignKey(Module, null=True, blank=True, on_delete=models.SET_NULL)
     lesson = models.ForeignKey(Lesson, null=True, blank=True, on_delete=models.SET_NULL)
     queue = models.JSONField(default=list)  # question pks, in order
-    answered = models.JSONField(default=list)  # question pks answered in this session
+    answered = models.JSONField(default=list)  # question pks answered (a first time) in this session
     correct_count = models.PositiveIntegerField(default=0)
+    # Question pks answered wrong in this session and not passed since: they come back after their
+    # (re)learning step, as in Anki, until passed or the session ends.
+    again = models.JSONField(default=list)
+    # The question on screen (so a reload, or an undo, shows the same one); None between questions.
+    current = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -169,8 +195,13 @@ class ReviewSession(models.Model):
 
     @property
     def remaining(self):
+        """Questions not answered yet in this session, in order (the cards to relearn are in `again`)."""
         done = set(self.answered)
         return [pk for pk in self.queue if pk not in done]
+
+    @property
+    def open(self):
+        return bool(self.remaining or self.again) and self.finished_at is None
 
     @property
     def percent(self):

@@ -48,6 +48,19 @@ def rating_for(
     return Rating.Good
 
 
+def rating_reason(*, log: ReviewLog, question: Question) -> str:
+    """Why an answer earned its rating, in the words of the policy above."""
+    if not log.correct:
+        return "you asked to see the answer" if not log.answer else "the answer was wrong"
+    if log.rating == Rating.Hard:
+        if log.attempts > 1:
+            return "right at the second try"
+        return f"right, but slower than {round(slow_after_seconds(question.qtype, question.difficulty))} s"
+    if log.rating == Rating.Easy:
+        return "right, and quick"
+    return "right"
+
+
 def study_settings_for(user) -> StudySettings:
     """The learner's settings, created with the defaults on first use; cached on the user object."""
     try:
@@ -160,7 +173,7 @@ def session_start_daily(*, user, now=None) -> ReviewSession:
     )
     allowance = max(settings.new_per_day - new_cards_introduced_today(user, now, settings), 0)
     new = list(
-        Card.objects.new(user)
+        Card.objects.new(user, now)
         .filter(question__retired_at__isnull=True)
         .values_list("question_id", flat=True)[:allowance]
     )
@@ -170,10 +183,10 @@ def session_start_daily(*, user, now=None) -> ReviewSession:
 def session_start_practice(*, user, module, size=PRACTICE_SIZE) -> ReviewSession:
     """Practice a module now, whatever is due: its cards soonest-due first, then questions not in the deck yet."""
     questions = Question.objects.published().filter(module=module)
-    in_deck = list(
-        Card.objects.filter(user=user, question__in=questions).order_by("due").values_list("question_id", flat=True)
-    )
-    fresh = list(questions.exclude(pk__in=in_deck).values_list("pk", flat=True))
+    now = timezone.now()
+    cards = Card.objects.filter(user=user, question__in=questions)
+    in_deck = list(cards.active(now).order_by("due").values_list("question_id", flat=True))
+    fresh = list(questions.exclude(pk__in=cards.values("question_id")).values_list("pk", flat=True))
     return ReviewSession.objects.create(
         user=user, mode=ReviewLog.Mode.PRACTICE, module=module, queue=(in_deck + fresh)[:size]
     )
@@ -199,14 +212,43 @@ class Showing:
     variant: variants.Variant
 
 
+# Anki's "learn ahead limit": once nothing else is left, a card to relearn due within this long is shown now.
+LEARN_AHEAD = timedelta(minutes=20)
+
+
+def _next_question(session: ReviewSession, now) -> int | None:
+    """The current question; else a card to relearn whose step is over; else the next new one in the queue;
+    else a card to relearn due within LEARN_AHEAD. None when the session has nothing left to show now."""
+    if session.finished_at is not None:
+        return None
+    current = session.current
+    if current in session.queue and (current in session.again or current not in session.answered):
+        return current
+    relearn = (
+        Card.objects.filter(user=session.user, question_id__in=session.again, question__retired_at__isnull=True)
+        .order_by("due")
+        .values_list("question_id", "due")
+        .first()
+        if session.again
+        else None
+    )
+    if relearn and relearn[1] <= now:
+        return relearn[0]
+    if session.remaining:
+        return session.remaining[0]
+    if relearn and relearn[1] <= now + LEARN_AHEAD:
+        return relearn[0]
+    return None
+
+
 @transaction.atomic
 def card_present(*, session: ReviewSession, now=None) -> Showing | None:
     """The session's current question, with its variant; reuses the showing in progress if there is one."""
-    remaining = session.remaining
-    if not remaining:
-        return None
     now = now or timezone.now()
-    question = Question.objects.select_related("module", "lesson").get(pk=remaining[0])
+    pk = _next_question(session, now)
+    if pk is None:
+        return None
+    question = Question.objects.select_related("module", "lesson").get(pk=pk)
     card, _ = Card.objects.select_for_update().get_or_create(
         user=session.user, question=question, defaults={"due": now}
     )
@@ -216,7 +258,26 @@ def card_present(*, session: ReviewSession, now=None) -> Showing | None:
         card.presented_at = now
         card.attempts = 0
         card.save(update_fields=["presentation", "variant_seed", "presented_at", "attempts"])
+    if session.current != pk:
+        session.current = pk
+        ReviewSession.objects.filter(pk=session.pk).update(current=pk)
     return Showing(card, question, variants.render_variant(question.spec, card.variant_seed))
+
+
+def relearning_left(session: ReviewSession, now=None) -> list[Card]:
+    """The cards this session still has to relearn, soonest due first (for its end screen)."""
+    if not session.again:
+        return []
+    now = now or timezone.now()
+    settings = study_settings_for(session.user)
+    cards = list(
+        Card.objects.filter(user=session.user, question_id__in=session.again, question__retired_at__isnull=True)
+        .select_related("question__lesson")
+        .order_by("due")
+    )
+    for card in cards:
+        card.due_phrase = due_phrase(card.due, now, settings)
+    return cards
 
 
 @dataclass
@@ -249,14 +310,7 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
     """
     now = now or timezone.now()
     # Lock the session row too, so two answers in one session cannot lose each other's progress.
-    locked = (
-        ReviewSession.objects.select_for_update().only("answered", "correct_count", "finished_at").get(pk=session.pk)
-    )
-    session.answered, session.correct_count, session.finished_at = (
-        locked.answered,
-        locked.correct_count,
-        locked.finished_at,
-    )
+    _lock_progress(session)
     card = (
         Card.objects.select_for_update(of=("self",))
         .select_related("question__module", "question__lesson")
@@ -289,6 +343,7 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
 
     attempts = card.attempts + 1
     seconds = max((now - card.presented_at).total_seconds(), 0)
+    undo = {"card": _card_snapshot(card), "session": _progress_snapshot(session)}
     state_before = card.state if card.last_review else ReviewLog.NEW
     rating = rating_for(
         correct=correct,
@@ -320,20 +375,155 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
         retrievability_before=retrievability,
         due_after=card.due,
         mode=session.mode,
+        session=session,
+        undo=undo,
     )
     if question.pk not in session.answered:
         session.answered.append(question.pk)
         session.correct_count += int(correct)
-        if not session.remaining:
-            session.finished_at = now
-        session.save(update_fields=["answered", "correct_count", "finished_at"])
+    if rating == Rating.Again:
+        if question.pk not in session.again:
+            session.again.append(question.pk)
+    elif question.pk in session.again:
+        session.again.remove(question.pk)
+    session.current = None
+    if not session.remaining and not session.again:
+        session.finished_at = now
+    session.save(update_fields=PROGRESS_FIELDS)
     return Outcome(question, variant, grade, log=log, session=session)
 
 
+PROGRESS_FIELDS = ["queue", "answered", "correct_count", "again", "current", "finished_at"]
+CARD_FIELDS = ["state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses"]
+
+
+def _lock_progress(session: ReviewSession) -> None:
+    """Lock the session row and read its progress afresh, so two answers cannot lose each other's."""
+    locked = ReviewSession.objects.select_for_update().only(*PROGRESS_FIELDS).get(pk=session.pk)
+    for name in PROGRESS_FIELDS:
+        setattr(session, name, getattr(locked, name))
+
+
+def _when(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _card_snapshot(card: Card) -> dict:
+    return {name: _when(getattr(card, name)) for name in CARD_FIELDS}
+
+
+def _progress_snapshot(session: ReviewSession) -> dict:
+    return {name: _when(getattr(session, name)) for name in PROGRESS_FIELDS}
+
+
+def _moment(value):
+    return datetime.fromisoformat(value) if isinstance(value, str) else value
+
+
+class NothingToUndo(Exception):  # noqa: N818
+    """No answer of this session can be undone; the message says why."""
+
+
+@transaction.atomic
+def card_undo(*, session: ReviewSession, now=None) -> Question:
+    """Undo the session's last answer: the card's schedule and the session's progress as they were before it,
+    its log entry deleted, and the same question shown again (same variant, a fresh showing)."""
+    now = now or timezone.now()
+    _lock_progress(session)
+    log = (
+        ReviewLog.objects.select_for_update(of=("self",))
+        .select_related("question")
+        .filter(session=session)
+        .order_by("-pk")
+        .first()
+    )
+    if log is None or not log.undo:
+        raise NothingToUndo("There is no answer in this session to undo.")
+    card = Card.objects.select_for_update().get(pk=log.card_id)
+    if card.suspended or (card.buried_until and card.buried_until > now):
+        raise NothingToUndo("That card is set aside (suspended or buried): bring it back first to undo its answer.")
+    if ReviewLog.objects.filter(card=card, pk__gt=log.pk).exists():
+        raise NothingToUndo("That card has been answered since, in another session, so its answer here stays.")
+    for name in CARD_FIELDS:
+        value = log.undo["card"][name]
+        setattr(card, name, _moment(value) if name in ("due", "last_review") else value)
+    card.presentation = uuid.uuid4()
+    card.variant_seed = log.variant_seed
+    card.presented_at = now
+    card.attempts = 0
+    card.save()
+    for name in PROGRESS_FIELDS:
+        if name in log.undo["session"]:
+            value = log.undo["session"][name]
+            setattr(session, name, _moment(value) if name == "finished_at" else value)
+    session.current = log.question_id
+    session.finished_at = None
+    session.save(update_fields=PROGRESS_FIELDS)
+    log.delete()
+    return log.question
+
+
+def can_undo(session: ReviewSession) -> bool:
+    return ReviewLog.objects.filter(session=session).exclude(undo={}).exists()
+
+
+SET_ASIDE_ACTIONS = ("suspend", "unsuspend", "bury", "unbury")
+
+
+@transaction.atomic
+def card_set_aside(*, user, card: Card, action: str, session: ReviewSession | None = None, now=None) -> Card:
+    """Suspend (never shown until unsuspended) or bury (not before the learner's next day) a card, or undo that.
+
+    Done from a session, a card set aside leaves it: the session goes on with the next question.
+    """
+    if action not in SET_ASIDE_ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    now = now or timezone.now()
+    card = Card.objects.select_for_update().get(pk=card.pk, user=user)
+    if action == "suspend":
+        card.suspended = True
+    elif action == "unsuspend":
+        card.suspended = False
+    elif action == "bury":
+        settings = study_settings_for(user)
+        card.buried_until = learner_day_start(settings, learner_day(settings, now) + timedelta(days=1))
+    else:
+        card.buried_until = None
+    if action in ("suspend", "bury"):
+        card.presentation = None
+        card.attempts = 0
+    card.save(update_fields=["suspended", "buried_until", "presentation", "attempts"])
+    if session is not None and action in ("suspend", "bury"):
+        _lock_progress(session)
+        pk = card.question_id
+        if pk not in session.answered:  # an answered card stays in the session's count
+            session.queue = [q for q in session.queue if q != pk]
+        session.again = [q for q in session.again if q != pk]
+        if session.current == pk:
+            session.current = None
+        if not session.remaining and not session.again and session.finished_at is None:
+            session.finished_at = now
+        session.save(update_fields=PROGRESS_FIELDS)
+    return card
+
+
+def session_end(*, session: ReviewSession, now=None) -> ReviewSession:
+    """The learner stops here: what is left to relearn stays scheduled (the daily review serves it when due)."""
+    with transaction.atomic():
+        _lock_progress(session)
+        if session.finished_at is None:
+            session.finished_at = now or timezone.now()
+            session.current = None
+            session.save(update_fields=PROGRESS_FIELDS)
+    return session
+
+
 def card_is_same_day_repeat(card: Card, *, settings: StudySettings, now) -> bool:
-    """Reviewed already on this learner's day and not due again yet: practice or a lesson check going over it."""
+    """A card in Review, reviewed already on this learner's day and not due again yet: practice or a lesson
+    check going over it. (A card in its learning or relearning steps goes through them, as in Anki.)"""
     return (
-        card.last_review is not None
+        card.state == Card.State.REVIEW
+        and card.last_review is not None
         and card.due > now
         and learner_day(settings, card.last_review) == learner_day(settings, now)
     )
@@ -395,6 +585,7 @@ def study_settings_update(
     new_per_day: int,
     time_zone: str | None = None,
     day_starts_at: int | None = None,
+    daily_goal: int | None = None,
 ) -> StudySettings:
     """Save the learner's settings (validated: raises ValidationError); a None time zone or hour keeps the current one."""
     settings = study_settings_for(user)
@@ -404,6 +595,8 @@ def study_settings_update(
         settings.time_zone = time_zone
     if day_starts_at is not None:
         settings.day_starts_at = day_starts_at
+    if daily_goal is not None:
+        settings.daily_goal = daily_goal
     try:
         settings.full_clean()
     except ValidationError:
@@ -458,12 +651,16 @@ def review_counts(user, now=None) -> dict:
     settings = study_settings_for(user)
     allowance = max(settings.new_per_day - new_cards_introduced_today(user, now, settings), 0)
     tomorrow_start = learner_day_start(settings, learner_day(settings, now) + timedelta(days=1))
-    studied = Q(question__retired_at__isnull=True, last_review__isnull=False)
+    live = Q(question__retired_at__isnull=True)
+    active = live & Q(suspended=False) & (Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    studied = active & Q(last_review__isnull=False)
     counts = Card.objects.filter(user=user).aggregate(
         n_due=Count("pk", filter=studied & Q(due__lte=now)),
         n_later=Count("pk", filter=studied & Q(due__gt=now, due__lt=tomorrow_start)),
-        n_new=Count("pk", filter=Q(question__retired_at__isnull=True, last_review__isnull=True)),
-        n_deck=Count("pk", filter=Q(question__retired_at__isnull=True)),
+        n_new=Count("pk", filter=active & Q(last_review__isnull=True)),
+        n_deck=Count("pk", filter=live),
+        n_suspended=Count("pk", filter=live & Q(suspended=True)),
+        n_buried=Count("pk", filter=live & Q(suspended=False, buried_until__gt=now)),
         next_at=Min("due", filter=studied),
     )
     at = counts["next_at"]
@@ -474,6 +671,8 @@ def review_counts(user, now=None) -> dict:
         "new_waiting": counts["n_new"],
         "allowance": allowance,
         "deck": counts["n_deck"],
+        "suspended": counts["n_suspended"],
+        "buried": counts["n_buried"],
         "next": NextDue(
             at=at,
             now=now,
@@ -487,3 +686,53 @@ def review_counts(user, now=None) -> dict:
 def next_due(user, now=None) -> NextDue:
     """When the learner's next studied card falls due ("now" while any is due), with today's due counts."""
     return review_counts(user, now)["next"]
+
+
+# --- the card browser --------------------------------------------------------------------------------------
+
+STATE_FILTERS = {"learning": Card.State.LEARNING, "review": Card.State.REVIEW, "relearning": Card.State.RELEARNING}
+
+
+def cards_matching(user, *, q="", module=None, state="", due="", now=None):
+    """The learner's own cards of live questions, filtered as the card browser asks; soonest due first."""
+    now = now or timezone.now()
+    cards = Card.objects.filter(user=user, question__retired_at__isnull=True).select_related(
+        "question__module", "question__lesson"
+    )
+    if q:
+        cards = cards.filter(
+            Q(question__spec__prompt__icontains=q)
+            | Q(question__content_id__icontains=q)
+            | Q(question__lesson__title__icontains=q)
+        )
+    if module is not None:
+        cards = cards.filter(question__module=module)
+    if state == "new":
+        cards = cards.filter(last_review__isnull=True)
+    elif state in STATE_FILTERS:
+        cards = cards.filter(last_review__isnull=False, state=STATE_FILTERS[state])
+    elif state == "suspended":
+        cards = cards.filter(suspended=True)
+    elif state == "buried":
+        cards = cards.filter(buried_until__gt=now)
+    if due:
+        settings = study_settings_for(user)
+        tomorrow = learner_day_start(settings, learner_day(settings, now) + timedelta(days=1))
+        studied = cards.filter(last_review__isnull=False)
+        cards = {
+            "now": studied.filter(due__lte=now),
+            "today": studied.filter(due__lt=tomorrow),
+            "week": studied.filter(due__lt=now + timedelta(days=7)),
+            "later": studied.filter(due__gte=now + timedelta(days=7)),
+        }[due]
+    return cards.order_by("last_review__isnull", "due", "pk")
+
+
+def card_state_label(card: Card, now) -> str:
+    if card.suspended:
+        return "Suspended"
+    if card.buried_until and card.buried_until > now:
+        return "Buried"
+    if card.last_review is None:
+        return "New"
+    return Card.State(card.state).label.title()

@@ -151,6 +151,24 @@ def _streak(counts: Counter, today):
     return streak
 
 
+def daily_progress(user, now=None) -> dict:
+    """The dashboard's goal and streak: answers today (every mode) against the daily goal, and the streak."""
+    now = now or timezone.now()
+    settings = study_settings_for(user)
+    today = learner_day(settings, now)
+    per_day = _reviews_per_day(user, now, settings)
+    done = per_day.get(today, 0)
+    goal = settings.daily_goal
+    return {
+        "goal": goal,
+        "done": done,
+        "left": max(goal - done, 0),
+        "met": done >= goal,
+        "streak": _streak(per_day, today),
+        "studied_today": bool(done),
+    }
+
+
 def _retention(user, now, desired, settings):
     """True retention: the share of mature cards answered right at their first review of a learner's day.
 

@@ -7,17 +7,20 @@ sessions and cards are looked up with user=request.user, so another learner's id
 import uuid
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Lesson, Module
 
 from . import services, stats, variants
-from .forms import StudySettingsForm
+from .forms import CardFilterForm, StudySettingsForm
 from .models import Card, ReviewSession
 
 
@@ -95,26 +98,76 @@ def lesson_check_start(request, lesson_id):
     return redirect(session)
 
 
-def _render_current(request, session, *, partial: bool, error: str = "", retry: bool = False):
+def _render_current(request, session, *, partial: bool, error: str = "", retry=None, notice: str = ""):
+    """The question on screen, or the end screen. `retry` is the Outcome of a wrong first try, shown with it."""
     showing = services.card_present(session=session)
     if showing is None:
-        context = {"session": session, "next_due": services.next_due(request.user), "next_lesson": None}
+        counts = services.review_counts(request.user)
+        context = {
+            "session": session,
+            "next_due": counts["next"],
+            "next_lesson": None,
+            "relearning": services.relearning_left(session),
+            "can_undo": services.can_undo(session),
+            "notice": notice,
+        }
         if session.mode == "lesson" and session.lesson_id:
             lesson = Lesson.objects.select_related("module").get(pk=session.lesson_id)
             context["next_lesson"] = Lesson.objects.published().after(lesson).first()
         template = "quizzes/review_session.html#done" if partial else "quizzes/review_session.html"
         return render(request, template, context)
+    tried = _tried(retry) if retry else {}
     context = {
         "session": session,
         "question": showing.question,
+        "card": showing.card,
         "public": showing.variant.public,
         "presentation": showing.card.presentation,
         "error": error,
-        "retry": retry or showing.card.attempts > 0,
-        "position": len(session.answered) + 1,
+        "retry": bool(retry) or showing.card.attempts > 0,
+        "tried": tried,
+        "rows": _rows(showing.variant.public, tried),
+        "relearning": showing.question.pk in session.again,
+        "can_undo": services.can_undo(session),
+        "notice": notice,
     }
     template = "quizzes/review_session.html#card" if partial else "quizzes/review_session.html"
     return render(request, template, context)
+
+
+def _tried(outcome) -> dict:
+    """A wrong first try, kept on screen for the retry: what the learner gave and which parts were wrong."""
+    variant, grade = outcome.variant, outcome.grade
+    submitted, details = grade.submitted, grade.details
+    if variant.question_type in variants.CHOICE_TYPES:
+        chosen = set(submitted["choice"])
+        wrong = chosen - set(variant.answer)
+        return {"chosen": chosen, "wrong": wrong, "right_count": len(chosen) - len(wrong), "count": len(chosen)}
+    if variant.question_type == "numeric":
+        return {"given": variants.format_number(submitted["answer"]), "mistake_html": details.get("mistake_html", "")}
+    if variant.question_type == "ordering":
+        positions = {key: position for position, key in enumerate(submitted["order"], start=1)}
+        return {"positions": positions, "wrong": set(details["misplaced"])}
+    return {"match": submitted["match"], "wrong": set(details["wrong"])}
+
+
+def _rows(public: dict, tried: dict) -> list[dict]:
+    """The answer form's rows (options, steps or pairs), each with what the learner gave at a wrong first try."""
+    wrong = tried.get("wrong", set())
+    if public["type"] in variants.CHOICE_TYPES:
+        chosen = tried.get("chosen", set())
+        return [{**o, "chosen": o["key"] in chosen, "wrong": o["key"] in wrong} for o in public["options"]]
+    if public["type"] == "ordering":
+        positions = tried.get("positions", {})
+        return [
+            {**item, "position": positions.get(item["key"]), "wrong": item["key"] in wrong} for item in public["items"]
+        ]
+    if public["type"] == "matching":
+        match = tried.get("match", {})
+        return [
+            {**left, "chosen": match.get(left["key"], ""), "wrong": left["key"] in wrong} for left in public["lefts"]
+        ]
+    return []
 
 
 @require_GET
@@ -140,8 +193,9 @@ def session_answer(request, session_id):
         # An old tab or a retired question: show whatever is current instead.
         return _render_current(request, session, partial=bool(request.htmx))
     if outcome.retry:
-        return _render_current(request, session, partial=bool(request.htmx), retry=True)
+        return _render_current(request, session, partial=bool(request.htmx), retry=outcome)
     session = outcome.session
+    log = outcome.log
     context = {
         "session": session,
         "question": outcome.question,
@@ -149,10 +203,53 @@ def session_answer(request, session_id):
         "variant": outcome.variant,
         "outcome": outcome,
         "feedback": _feedback(outcome),
-        "interval": _interval(outcome.log.due_after - outcome.log.reviewed_at) if outcome.log else "",
+        "interval": _interval(log.due_after - log.reviewed_at),
+        "reason": services.rating_reason(log=log, question=outcome.question),
+        "comes_back_here": outcome.question.pk in session.again,
+        "can_undo": not outcome.replayed,
+        "card": log.card,
     }
     template = "quizzes/review_session.html#feedback" if request.htmx else "quizzes/review_session.html"
     return render(request, template, context)
+
+
+@require_POST
+def session_undo(request, session_id):
+    session = _session_for(request, session_id)
+    try:
+        services.card_undo(session=session)
+    except services.NothingToUndo as exc:
+        return _render_current(request, session, partial=bool(request.htmx), notice=str(exc))
+    notice = "Answer undone: the question is back as it was before you answered."
+    return _render_current(request, session, partial=bool(request.htmx), notice=notice)
+
+
+@require_POST
+def session_set_aside(request, session_id):
+    """Suspend or bury the question on screen; the session goes on with the next one."""
+    session = _session_for(request, session_id)
+    action = request.POST.get("action", "")
+    if action not in ("suspend", "bury"):
+        return HttpResponseBadRequest("Choose to suspend or to bury the card.")
+    raw = request.POST.get("card", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+        return HttpResponseBadRequest("Say which card: 'card' must be a card number.")
+    card = Card.objects.filter(user=request.user, pk=int(raw), question_id__in=session.queue).first()
+    if card is None:
+        raise Http404("No such card in this session.")
+    services.card_set_aside(user=request.user, card=card, action=action, session=session)
+    notice = (
+        "Card suspended: it stays out of your reviews until you unsuspend it in the card browser."
+        if action == "suspend"
+        else "Card buried until tomorrow."
+    )
+    return _render_current(request, session, partial=bool(request.htmx), notice=notice)
+
+
+@require_POST
+def session_end(request, session_id):
+    session = services.session_end(session=_session_for(request, session_id))
+    return _render_current(request, session, partial=bool(request.htmx))
 
 
 def _feedback(outcome) -> dict:
@@ -236,3 +333,94 @@ def settings_view(request):
         messages.success(request, "Study settings saved.")
         return redirect("quizzes:home")
     return render(request, "quizzes/settings.html", {"form": form})
+
+
+CARDS_PER_PAGE = 50
+
+
+def _prompt_text(card) -> str:
+    """A card's prompt as plain text, as last shown to the learner (its variant), for the browser's list."""
+    seed = card.variant_seed if card.variant_seed is not None else 0
+    html = variants.render_variant(card.question.spec, seed).public["prompt_html"]
+    return Truncator(strip_tags(html).strip()).chars(140)
+
+
+@require_GET
+def card_list(request):
+    """The card browser: search the learner's own deck by text, module, state and due date."""
+    modules = Module.objects.published().filter(questions__isnull=False).distinct().order_by("position")
+    form = CardFilterForm(request.GET or None, modules=modules)
+    if request.GET and not form.is_valid():
+        response = render(request, "quizzes/card_list.html", {"form": form, "page": None})
+        response.status_code = 400
+        return response
+    filters = form.cleaned_data if request.GET else {}
+    now = timezone.now()
+    cards = services.cards_matching(
+        request.user,
+        q=filters.get("q", ""),
+        module=filters.get("module"),
+        state=filters.get("state", ""),
+        due=filters.get("due", ""),
+        now=now,
+    )
+    page = Paginator(cards, CARDS_PER_PAGE).get_page(request.GET.get("page"))
+    settings = services.study_settings_for(request.user)
+    for card in page:
+        card.prompt_text = _prompt_text(card)
+        card.state_label = services.card_state_label(card, now)
+        card.due_phrase = services.due_phrase(card.due, now, settings) if card.last_review else ""
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "query": query.urlencode(), "total": page.paginator.count}
+    return render(request, "quizzes/card_list.html", context)
+
+
+@require_GET
+def card_detail(request, card_id):
+    """One card of the learner's deck: its prompt, schedule and full history."""
+    card = get_object_or_404(
+        Card.objects.select_related("question__module", "question__lesson"), pk=card_id, user=request.user
+    )
+    now = timezone.now()
+    settings = services.study_settings_for(request.user)
+    seed = card.variant_seed if card.variant_seed is not None else 0
+    logs = list(card.logs.order_by("-reviewed_at", "-pk"))
+    for log in logs:
+        log.interval = _interval(log.due_after - log.reviewed_at)
+    recall = None
+    if card.last_review and card.stability:
+        fsrs_card = services.to_fsrs(card)
+        fsrs_card.last_review = services._utc(fsrs_card.last_review)
+        recall = services.scheduler_for(settings).get_card_retrievability(fsrs_card, services._utc(now))
+    context = {
+        "card": card,
+        "question": card.question,
+        "prompt_html": variants.render_variant(card.question.spec, seed).public["prompt_html"],
+        "state_label": services.card_state_label(card, now),
+        "due_phrase": services.due_phrase(card.due, now, settings) if card.last_review else "",
+        "buried": bool(card.buried_until and card.buried_until > now),
+        "recall": round(100 * recall) if recall is not None else None,
+        "logs": logs,
+        "zone": services.learner_zone(settings),
+    }
+    return render(request, "quizzes/card_detail.html", context)
+
+
+@require_POST
+def card_set_aside(request, card_id):
+    card = get_object_or_404(Card, pk=card_id, user=request.user)
+    action = request.POST.get("action", "")
+    if action not in services.SET_ASIDE_ACTIONS:
+        return HttpResponseBadRequest("Choose suspend, unsuspend, bury or unbury.")
+    services.card_set_aside(user=request.user, card=card, action=action)
+    messages.success(
+        request,
+        {
+            "suspend": "Card suspended: it stays out of your reviews until you unsuspend it.",
+            "unsuspend": "Card unsuspended: it comes back in your reviews when due.",
+            "bury": "Card buried until tomorrow.",
+            "unbury": "Card unburied.",
+        }[action],
+    )
+    return redirect("quizzes:card", card.pk)

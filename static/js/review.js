@@ -1,4 +1,5 @@
-// Keyboard use for reviews: digits pick options, Enter checks the answer, N goes to the next question.
+// Keyboard use for reviews: digits pick options, Enter checks the answer, N goes to the next question,
+// U undoes the last answer.
 (function () {
   "use strict";
   function isTyping(el) {
@@ -15,9 +16,15 @@
         option.focus();
         event.preventDefault();
       }
-    } else if (form && event.key === "Enter" && !target.matches("button, a, textarea")) {
+    } else if (form && event.key === "Enter" && !target.matches("button, a, textarea, summary")) {
       event.preventDefault();
       form.requestSubmit(document.getElementById("submit-answer"));
+    } else if ((event.key === "u" || event.key === "U") && !isTyping(target)) {
+      var undo = document.getElementById("undo-button");
+      if (undo) {
+        event.preventDefault();
+        undo.click();
+      }
     } else if ((event.key === "n" || event.key === "N") && !isTyping(target)) {
       var next = document.getElementById("next-link");
       if (next) {

@@ -29,13 +29,16 @@ def learner(zone="UTC", *, day_starts_at=4):
 
 
 def answer_all_wrong(session, *, now):
-    """Get every question of a session wrong ("Show answer": Again, like a wrong answer after its retry)."""
-    while (showing := services.card_present(session=session, now=now - timedelta(seconds=5))) is not None:
+    """Get every question of a session wrong ("Show answer": Again, like a wrong answer after its retry), then end
+    the session: the missed cards would otherwise come back in it to be relearned."""
+    while session.remaining:
+        showing = services.card_present(session=session, now=now - timedelta(seconds=5))
         outcome = services.card_answer(
             session=session, presentation=showing.card.presentation, data={}, give_up=True, now=now
         )
         assert outcome.log and not outcome.log.correct
         session = outcome.session
+    services.session_end(session=session, now=now)
 
 
 def card_due_at(user, question, due):

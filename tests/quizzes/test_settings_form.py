@@ -4,7 +4,13 @@ import pytest
 
 from quizzes.forms import StudySettingsForm
 
-VALID = {"desired_retention": "90", "new_per_day": "10", "time_zone": "Asia/Tokyo", "day_starts_at": "4"}
+VALID = {
+    "desired_retention": "90",
+    "new_per_day": "10",
+    "daily_goal": "30",
+    "time_zone": "Asia/Tokyo",
+    "day_starts_at": "4",
+}
 
 
 def test_a_valid_form_gives_the_service_its_arguments():
@@ -13,6 +19,7 @@ def test_a_valid_form_gives_the_service_its_arguments():
     assert form.update_kwargs() == {
         "desired_retention": 0.9,
         "new_per_day": 10,
+        "daily_goal": 30,
         "time_zone": "Asia/Tokyo",
         "day_starts_at": 4,
     }
@@ -21,7 +28,8 @@ def test_a_valid_form_gives_the_service_its_arguments():
 def test_time_zone_and_hour_may_be_left_out_and_are_then_kept():
     form = StudySettingsForm({"desired_retention": "85", "new_per_day": "5"})
     assert form.is_valid(), form.errors
-    assert form.update_kwargs()["time_zone"] is None and form.update_kwargs()["day_starts_at"] is None
+    kwargs = form.update_kwargs()
+    assert kwargs["time_zone"] is None and kwargs["day_starts_at"] is None and kwargs["daily_goal"] is None
 
 
 @pytest.mark.parametrize(
@@ -53,10 +61,13 @@ def test_every_offered_zone_is_one_zoneinfo_can_load():
 def test_initial_values_come_from_the_settings():
     from quizzes.models import StudySettings
 
-    settings = StudySettings(desired_retention=0.93, new_per_day=7, time_zone="Europe/Paris", day_starts_at=5)
+    settings = StudySettings(
+        desired_retention=0.93, new_per_day=7, daily_goal=45, time_zone="Europe/Paris", day_starts_at=5
+    )
     assert StudySettingsForm.initial_for(settings) == {
         "desired_retention": 93,
         "new_per_day": 7,
+        "daily_goal": 45,
         "time_zone": "Europe/Paris",
         "day_starts_at": 5,
     }
