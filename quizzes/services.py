@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q
 from django.utils import timezone
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
@@ -725,7 +725,8 @@ def cards_matching(user, *, q="", module=None, state="", due="", now=None):
             "week": studied.filter(due__lt=now + timedelta(days=7)),
             "later": studied.filter(due__gte=now + timedelta(days=7)),
         }[due]
-    return cards.order_by("last_review__isnull", "due", "pk")
+    never_studied = ExpressionWrapper(Q(last_review__isnull=True), output_field=BooleanField())
+    return cards.order_by(never_studied, "due", "pk")
 
 
 def card_state_label(card: Card, now) -> str:

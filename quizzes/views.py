@@ -348,7 +348,7 @@ def _prompt_text(card) -> str:
 @require_GET
 def card_list(request):
     """The card browser: search the learner's own deck by text, module, state and due date."""
-    modules = Module.objects.published().filter(questions__isnull=False).distinct().order_by("position")
+    modules = Module.objects.published().order_by("position")
     form = CardFilterForm(request.GET or None, modules=modules)
     if request.GET and not form.is_valid():
         response = render(request, "quizzes/card_list.html", {"form": form, "page": None})

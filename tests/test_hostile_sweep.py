@@ -16,6 +16,8 @@ HOSTILE = [
     {"desired_retention": "NaN", "new_cards_per_day": "-99999999999999999999", "time_zone": "Mars/Olympus"},
     {"file:../../etc/passwd": "x", "file:a\x00b": "y", "username": "a" * 10_000, "password": "é" * 5000},
     {"\x00": "\x00", "email": "not-an-email\x00", "rating": "[]"},
+    {"card": "1\x00", "action": ["suspend", "bury"], "daily_goal": "1e309", "state": "x" * 5000, "due": "[]"},
+    {"module": "../..", "a": "-1", "b": "99999999999999999999", "starter": "\x00"},
 ]
 
 RAW = [  # bodies no well-behaved client sends: invalid UTF-8, a broken multipart, JSON where a form goes

@@ -97,7 +97,9 @@ def test_answering_with_htmx_returns_feedback_then_the_next_card(client, quiz_co
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
     assert 'id="verdict">Right<' in html
-    assert re.search(r'id="rating-name">(Good|Easy)</strong>: right[^.]*\. <span id="comes-back">Back in \d+ (minute|day)', html)
+    assert re.search(
+        r'id="rating-name">(Good|Easy)</strong>: right[^.]*\. <span id="comes-back">Back in \d+ (minute|day)', html
+    )
     assert 'id="next-link"' in html
     response = client.get(session_url, headers=HX)
     assert 'id="answer-form"' in response.content.decode()
