@@ -43,7 +43,7 @@ def answer_for(variant, correct: bool) -> dict:
             keys[0] = next(o["key"] for o in public["options"] if o["key"] not in answer)
         return {"choice": set(keys)}
     if kind == "numeric":
-        return {"number": repr(answer if correct else answer + 1000)}
+        return {"number": repr(answer if correct else 2 * answer + 1000)}  # well outside any tolerance
     if kind == "ordering":
         order = list(answer) if correct else list(reversed(answer))
         return {"positions": {key: position for position, key in enumerate(order, start=1)}}
@@ -61,7 +61,8 @@ def fill_answer(page, variant, correct: bool) -> dict:
     if "choice" in given:
         for option in variant.public["options"]:
             box = form.locator(f"input[name=choice][value={option['key']}]")
-            box.set_checked(option["key"] in given["choice"])
+            if variant.question_type == "multiple" or option["key"] in given["choice"]:
+                box.set_checked(option["key"] in given["choice"])
     elif "number" in given:
         form.locator("#numeric-answer").fill(given["number"])
     elif "positions" in given:
