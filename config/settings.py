@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Deny by default: a view is open to visitors only when marked @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Dates in templates and timezone.localtime() in the learner's time zone (quizzes owns study settings).
+    "quizzes.middleware.LearnerTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",

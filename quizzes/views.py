@@ -402,7 +402,7 @@ def card_detail(request, card_id):
         "buried": bool(card.buried_until and card.buried_until > now),
         "recall": round(100 * recall) if recall is not None else None,
         "logs": logs,
-        "zone": services.learner_zone(settings),
+        "zone": settings.time_zone,
     }
     return render(request, "quizzes/card_detail.html", context)
 
