@@ -12,6 +12,8 @@ from courses.models import Course, Lesson, Module
 from courses.roles import make_instructor
 from labs.models import Lab, Submission
 from quizzes import services as quiz_services
+from quizzes.models import Card, Question, ReviewLog, ReviewSession
+from tests.browser.test_review_flow import fill_answer, mark_stale, settled, showing, submit
 from tests.courses.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -90,6 +92,11 @@ def learner(live_curriculum):
     make_instructor(user)
     quiz_services.deck_add_module(user=user, module=Module.objects.get(content_id="lambda"))
     session = quiz_services.session_start_daily(user=user)
+    # A practice of one multiple-choice question, answered in the test: its retry, feedback and end screen.
+    choice = Question.objects.published().filter(module__content_id="lambda", qtype="multiple").order_by("pk").first()
+    practice = ReviewSession.objects.create(
+        user=user, mode=ReviewLog.Mode.PRACTICE, module=choice.module, queue=[choice.pk]
+    )
     lab = Lab.objects.order_by("content_id").first()
     submission = Submission.objects.create(
         user=user,
@@ -113,7 +120,14 @@ def learner(live_curriculum):
             },
         },
     )
-    return {"user": user, "session": session, "lab": lab, "submission": submission}
+    return {
+        "user": user,
+        "session": session,
+        "practice": practice,
+        "choice": choice,
+        "lab": lab,
+        "submission": submission,
+    }
 
 
 def page_paths(learner):
@@ -151,6 +165,54 @@ def page_paths(learner):
     return visitor, member
 
 
+def member_checks(page) -> list:
+    return axe_violations(page) + one_h1(page) + no_sideways_scroll(page)
+
+
+def review_states(page, learner) -> dict:
+    """The states of a session only answers reach: a retry note with the wrong choices marked, the feedback
+    with its rating line (and the More tools open), and the end screen listing a card left to relearn."""
+    found = {}
+    path = f"/review/session/{learner['practice'].pk}/"
+    page.goto(path)
+    card, variant = showing(page)
+    assert card.question_id == learner["choice"].pk
+    fill_answer(page, variant, correct=False)
+    submit(page)
+    expect(page.locator("#retry-note")).to_be_visible()
+    expect(page.locator("#answer-form .tried-mark")).to_have_count(1)
+    found[f"session, retry note {path}"] = member_checks(page)
+    fill_answer(page, variant, correct=False)
+    submit(page)
+    expect(page.locator("#rating-name")).to_have_text("Again")
+    tools = page.locator("details.session-tools")
+    tools.locator("summary").click()
+    expect(tools.locator("#end-session")).to_be_visible()
+    found[f"session, feedback with the rating line {path}"] = member_checks(page)
+    mark_stale(page)
+    tools.locator("#end-session").click()
+    settled(page)
+    expect(page.locator("#relearning-left")).to_contain_text("1 card you missed")
+    found[f"session, end screen with a card to relearn {path}"] = member_checks(page)
+    return found
+
+
+def card_pages(page, learner) -> dict:
+    """The card browser with results (a text search and a module) and the history of the answered card."""
+    found = {}
+    card = Card.objects.get(user=learner["user"], question=learner["choice"])
+    word = max(re.findall(r"[A-Za-z]{5,}", re.sub(r"\{\{.*?\}\}", " ", learner["choice"].spec["prompt"])), key=len)
+    for path in [f"/review/cards/?q={word}", "/review/cards/?module=lambda&state=new"]:
+        page.goto(path)
+        expect(page.locator("#card-table tbody tr").first).to_be_visible()
+        found[f"card browser {path}"] = member_checks(page)
+    path = f"/review/cards/{card.pk}/"
+    page.goto(path)
+    expect(page.locator("#card-history tbody tr")).to_have_count(1)
+    found[f"card history {path}"] = member_checks(page)
+    return found
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_no_serious_axe_violations_on_any_page(browser, live_server, learner, scheme, size):
@@ -173,6 +235,8 @@ def test_no_serious_axe_violations_on_any_page(browser, live_server, learner, sc
             if name == "review session":
                 expect(page.locator("#answer-form")).to_be_visible()
             found[f"{name} {path}"] = axe_violations(page) + one_h1(page) + no_sideways_scroll(page)
+        found.update(review_states(page, learner))
+        found.update(card_pages(page, learner))
     finally:
         context.close()
     found = {where: v for where, v in found.items() if v}
