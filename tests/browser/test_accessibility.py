@@ -181,6 +181,10 @@ def review_states(page, learner) -> dict:
     submit(page)
     expect(page.locator("#retry-note")).to_be_visible()
     expect(page.locator("#answer-form .tried-mark")).to_have_count(1)
+    # The ✗ is for the eye (axe flags an aria-label on <strong> for review): a screen reader hears the words once.
+    tried = page.locator("#answer-form label.option.is-tried-wrong input")
+    expect(tried).to_have_accessible_name(re.compile(r"\S \(your first try: not right\)\s*$"))
+    expect(tried).not_to_have_accessible_name(re.compile("✗|not right.*not right"))
     found[f"session, retry note {path}"] = member_checks(page)
     fill_answer(page, variant, correct=False)
     submit(page)
