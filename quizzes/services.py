@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import BooleanField, Count, ExpressionWrapper, Min, Q
 from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
@@ -277,7 +279,15 @@ def relearning_left(session: ReviewSession, now=None) -> list[Card]:
     )
     for card in cards:
         card.due_phrase = due_phrase(card.due, now, settings)
+        card.prompt_text = prompt_text(card)
     return cards
+
+
+def prompt_text(card: Card, length: int = 140) -> str:
+    """A card's prompt as plain text, as last shown to the learner (its variant), for lists of cards."""
+    seed = card.variant_seed if card.variant_seed is not None else 0
+    html = variants.render_variant(card.question.spec, seed).public["prompt_html"]
+    return Truncator(strip_tags(html).strip()).chars(length)
 
 
 @dataclass

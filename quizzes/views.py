@@ -12,9 +12,7 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.html import strip_tags
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from courses.models import Lesson, Module
@@ -338,13 +336,6 @@ def settings_view(request):
 CARDS_PER_PAGE = 50
 
 
-def _prompt_text(card) -> str:
-    """A card's prompt as plain text, as last shown to the learner (its variant), for the browser's list."""
-    seed = card.variant_seed if card.variant_seed is not None else 0
-    html = variants.render_variant(card.question.spec, seed).public["prompt_html"]
-    return Truncator(strip_tags(html).strip()).chars(140)
-
-
 @require_GET
 def card_list(request):
     """The card browser: search the learner's own deck by text, module, state and due date."""
@@ -367,7 +358,7 @@ def card_list(request):
     page = Paginator(cards, CARDS_PER_PAGE).get_page(request.GET.get("page"))
     settings = services.study_settings_for(request.user)
     for card in page:
-        card.prompt_text = _prompt_text(card)
+        card.prompt_text = services.prompt_text(card)
         card.state_label = services.card_state_label(card, now)
         card.due_phrase = services.due_phrase(card.due, now, settings) if card.last_review else ""
     query = request.GET.copy()
