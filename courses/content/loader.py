@@ -112,6 +112,7 @@ class ContentBundle:
     glossary: list = field(default_factory=list)
     questions: list = field(default_factory=list)
     labs: list = field(default_factory=list)
+    blueprints: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
@@ -432,6 +433,31 @@ class _Reader:
             elif spec:
                 self.bundle.labs.append(spec)
 
+    def read_exams(self):
+        """Practice-exam blueprints, content/exams/*.yaml (quizzes/exams.py reads and checks each)."""
+        exams_dir = self.root / "exams"
+        if not exams_dir.is_dir():
+            return
+        from quizzes.exams import overlap_problems, read_blueprint
+
+        module_ids = {module.content_id for module in self.bundle.modules}
+        seen = {}
+        for path in sorted(exams_dir.iterdir()):
+            if not (path.is_file() and path.suffix in (".yaml", ".yml")):
+                if not path.name.startswith("."):
+                    self.error(path, 1, "unexpected file in exams/ (blueprints are .yaml files)")
+                continue
+            spec = read_blueprint(self, path, domains_known=EXAM_DOMAINS, module_ids=module_ids)
+            if spec is None:
+                continue
+            if spec.content_id in seen:
+                self.error(path, spec.line, f"duplicate blueprint id '{spec.content_id}' (first in {seen[spec.content_id]})")
+                continue
+            seen[spec.content_id] = spec.path
+            for problem in overlap_problems(spec, self.bundle.questions):
+                self.error(path, spec.line, f"blueprint '{spec.content_id}': {problem}")
+            self.bundle.blueprints.append(spec)
+
     # -- warnings -----------------------------------------------------------------------------------------
 
     def check_longest_keys(self):
@@ -574,6 +600,7 @@ def load_content(root: Path, *, display_root: Path | None = None) -> ContentBund
     reader.read_modules()
     reader.read_glossary()
     reader.read_labs()
+    reader.read_exams()
     reader.check_references()
     reader.check_longest_keys()
     reader.bundle.errors.sort(key=lambda e: (e.path, e.line, e.message))

@@ -1,4 +1,4 @@
-"""Count lessons, questions and labs per module, from the content files."""
+"""Count lessons, questions and labs per module, and the items each exam blueprint can draw, from the content files."""
 
 import json
 from pathlib import Path
@@ -29,10 +29,20 @@ class Command(BaseCommand):
             }
             for module in bundle.modules
         ]
+        from quizzes.exams import blueprint_stats
+
+        blueprints = [blueprint_stats(blueprint, bundle.questions) for blueprint in bundle.blueprints]
         if options["json"]:
-            self.stdout.write(json.dumps({"modules": modules}, indent=2))
+            self.stdout.write(json.dumps({"modules": modules, "blueprints": blueprints}, indent=2))
             return
         for row in modules:
             self.stdout.write(
                 f"{row['slug']:<14} {row['lessons']:>3} lessons {row['questions']:>4} questions {row['labs']:>3} labs"
+            )
+        for blueprint in blueprints:
+            per_domain = ", ".join(
+                f"{domain} {row['available']} for {row['per_attempt']}" for domain, row in blueprint["domains"].items()
+            )
+            self.stdout.write(
+                f"exam {blueprint['id']}: {blueprint['questions']} questions; items per domain: {per_domain}"
             )
