@@ -1,6 +1,8 @@
 """Playwright on Debian's Chromium (never a downloaded browser), against pytest-django's live server."""
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -72,3 +74,32 @@ def page(browser, live_server, console):
 @pytest.fixture
 def live_curriculum(transactional_db, real_bundle):
     content_sync(bundle=real_bundle)
+
+
+@pytest.fixture
+def grader_worker(lab, settings):
+    """A grading worker beside the live server: takes queued submissions and runs, like db_worker
+    would (half a second after each is queued, so pages show it queued first)."""
+    from labs import sandbox, services
+    from labs.models import Submission
+    from tests.conftest import require
+
+    require(any(ok for ok, _ in sandbox.status().values()), "no sandbox backend is available")
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    stop = threading.Event()
+
+    def loop():
+        from django.db import connection
+
+        while not stop.is_set():
+            for pk in Submission.objects.filter(status="queued").values_list("pk", flat=True):
+                time.sleep(0.5)  # long enough for the page to show it queued
+                services.submission_grade(submission_id=pk)
+            time.sleep(0.2)
+        connection.close()
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=30)

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from labs.models import Submission
+from tests.browser.helpers import focused
 from tests.courses.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -41,18 +42,6 @@ def lab_page(page, lab, queued_only):
 
 def editor(page):
     return page.get_by_role("textbox", name="pricing.py")
-
-
-def focused(page):
-    """What has focus, looking into shadow roots: 'editor', the element's id, or its tag."""
-    return page.evaluate(
-        """() => {
-          let el = document.activeElement;
-          while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-          if (el && el.closest && el.closest(".cm-editor")) return "editor";
-          return el ? (el.id || el.tagName.toLowerCase()) : null;
-        }"""
-    )
 
 
 def no_csp_violations(page, console, expected_status=None):

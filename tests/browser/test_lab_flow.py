@@ -1,43 +1,12 @@
 """A student edits pricing.py in the editor, submits, watches the status change, fixes a failing check."""
 
-import threading
-import time
-
 import pytest
 from playwright.sync_api import expect
 
-from labs import services
 from labs.models import Submission
-from tests.conftest import require
 from tests.courses.factories import UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def grader_worker(lab, settings):
-    """A grading worker beside the live server: takes queued submissions, like db_worker would."""
-    from labs import sandbox
-
-    require(any(ok for ok, _ in sandbox.status().values()), "no sandbox backend is available")
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    stop = threading.Event()
-
-    def loop():
-        from django.db import connection
-
-        while not stop.is_set():
-            for pk in Submission.objects.filter(status="queued").values_list("pk", flat=True):
-                time.sleep(0.5)  # long enough for the page to show it queued
-                services.submission_grade(submission_id=pk)
-            time.sleep(0.2)
-        connection.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=30)
 
 
 def set_editor(page, code):

@@ -2,44 +2,19 @@
 keyboard with a verdict that shows expected against got, the diff of two attempts, and reset to starter."""
 
 import re
-import threading
-import time
 
 import pytest
 from playwright.sync_api import expect
 
-from labs import sandbox, services
+from labs import services
 from labs.models import Draft, Submission
+from tests.browser.helpers import focused
 from tests.browser.test_accessibility import AXE_SOURCE, axe_violations, readable
-from tests.conftest import require
 from tests.courses.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
 PASSWORD = "correct-horse-battery"
-
-
-@pytest.fixture
-def grader_worker(lab, settings):
-    """A grading worker beside the live server: takes queued submissions and runs, like db_worker would."""
-    require(any(ok for ok, _ in sandbox.status().values()), "no sandbox backend is available")
-    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
-    stop = threading.Event()
-
-    def loop():
-        from django.db import connection
-
-        while not stop.is_set():
-            for pk in Submission.objects.filter(status="queued").values_list("pk", flat=True):
-                services.submission_grade(submission_id=pk)
-            time.sleep(0.2)
-        connection.close()
-
-    thread = threading.Thread(target=loop, daemon=True)
-    thread.start()
-    yield
-    stop.set()
-    thread.join(timeout=30)
 
 
 @pytest.fixture
@@ -62,18 +37,6 @@ def open_lab(page, lab):
 
 def editor_text(page) -> str:
     return page.evaluate("() => document.querySelector('textarea[data-editor=\"pricing.py\"]').editor.getValue()")
-
-
-def focused(page):
-    """What has focus, looking into shadow roots: 'editor', the element's id, or its tag."""
-    return page.evaluate(
-        """() => {
-          let el = document.activeElement;
-          while (el && el.shadowRoot && el.shadowRoot.activeElement) el = el.shadowRoot.activeElement;
-          if (el && el.closest && el.closest(".cm-editor")) return "editor";
-          return el ? (el.id || el.tagName.toLowerCase()) : null;
-        }"""
-    )
 
 
 def test_draft_run_and_a_keyboard_submit(page, lab, solution_files, grader_worker, console):
