@@ -143,7 +143,7 @@ def test_a_draw_takes_fresh_items_first_and_balances_services():
 def test_the_shipped_blueprints_draw_three_attempts_with_under_a_fifth_in_common():
     bundle = load_content(Path(settings.CONTENT_DIR))
     assert bundle.ok, bundle.errors[:3]
-    assert {b.content_id for b in bundle.blueprints} >= {"dva-c02-compute"}
+    assert {b.content_id for b in bundle.blueprints} >= {"dva-c02-compute", "clf-c02-other-compute"}
     for spec in bundle.blueprints:
         attempts = []
         for seed in range(3):
@@ -168,3 +168,6 @@ def test_content_stats_reports_each_blueprint_and_its_items_per_domain():
         "dva-c02/d4": 12,
     }
     assert all(row["available"] >= 3 * row["per_attempt"] for row in dva["domains"].values())
+    clf = blueprints["clf-c02-other-compute"]
+    assert (clf["questions"], clf["minutes"], clf["passing_score"]) == (65, 90, 700)
+    assert sum(row["per_attempt"] for row in clf["domains"].values()) == 65
