@@ -143,6 +143,13 @@ def _utc(moment):
     return moment.astimezone(UTC) if moment is not None else None
 
 
+def card_retrievability(card: Card, now, scheduler: Scheduler) -> float:
+    """FSRS's predicted recall of a studied card at `now`."""
+    fsrs_card = to_fsrs(card)
+    fsrs_card.last_review = _utc(fsrs_card.last_review)
+    return scheduler.get_card_retrievability(fsrs_card, _utc(now))
+
+
 # --- building the deck and sessions ----------------------------------------------------------------------
 
 

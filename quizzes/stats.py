@@ -12,14 +12,13 @@ from courses.models import Module
 
 from .models import Card, ReviewLog, StudySettings
 from .services import (
-    _utc,
+    card_retrievability,
     learner_day,
     learner_day_of_wall_time,
     learner_day_start,
     learner_zone,
     review_counts,
     study_settings_for,
-    to_fsrs,
 )
 
 FORECAST_DAYS = 30
@@ -203,9 +202,7 @@ def card_recall(card: Card, now, scheduler: Scheduler) -> float:
     """
     if card.state != Card.State.REVIEW or card.last_review is None or card.stability is None:
         return 0.0
-    fsrs_card = to_fsrs(card)
-    fsrs_card.last_review = _utc(fsrs_card.last_review)
-    return scheduler.get_card_retrievability(fsrs_card, _utc(now))
+    return card_retrievability(card, now, scheduler)
 
 
 def _mastery(user, now, scheduler: Scheduler):

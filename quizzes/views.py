@@ -222,6 +222,14 @@ def session_undo(request, session_id):
     return _render_current(request, session, partial=bool(request.htmx), notice=notice)
 
 
+SET_ASIDE_NOTICES = {
+    "suspend": "Card suspended: it stays out of your reviews until you unsuspend it in the card browser.",
+    "unsuspend": "Card unsuspended: it comes back in your reviews when due.",
+    "bury": "Card buried until tomorrow.",
+    "unbury": "Card unburied.",
+}
+
+
 @require_POST
 def session_set_aside(request, session_id):
     """Suspend or bury the question on screen; the session goes on with the next one."""
@@ -236,12 +244,7 @@ def session_set_aside(request, session_id):
     if card is None:
         raise Http404("No such card in this session.")
     services.card_set_aside(user=request.user, card=card, action=action, session=session)
-    notice = (
-        "Card suspended: it stays out of your reviews until you unsuspend it in the card browser."
-        if action == "suspend"
-        else "Card buried until tomorrow."
-    )
-    return _render_current(request, session, partial=bool(request.htmx), notice=notice)
+    return _render_current(request, session, partial=bool(request.htmx), notice=SET_ASIDE_NOTICES[action])
 
 
 @require_POST
@@ -381,9 +384,7 @@ def card_detail(request, card_id):
         log.interval = _interval(log.due_after - log.reviewed_at)
     recall = None
     if card.last_review and card.stability:
-        fsrs_card = services.to_fsrs(card)
-        fsrs_card.last_review = services._utc(fsrs_card.last_review)
-        recall = services.scheduler_for(settings).get_card_retrievability(fsrs_card, services._utc(now))
+        recall = services.card_retrievability(card, now, services.scheduler_for(settings))
     context = {
         "card": card,
         "question": card.question,
@@ -405,13 +406,5 @@ def card_set_aside(request, card_id):
     if action not in services.SET_ASIDE_ACTIONS:
         return HttpResponseBadRequest("Choose suspend, unsuspend, bury or unbury.")
     services.card_set_aside(user=request.user, card=card, action=action)
-    messages.success(
-        request,
-        {
-            "suspend": "Card suspended: it stays out of your reviews until you unsuspend it.",
-            "unsuspend": "Card unsuspended: it comes back in your reviews when due.",
-            "bury": "Card buried until tomorrow.",
-            "unbury": "Card unburied.",
-        }[action],
-    )
+    messages.success(request, SET_ASIDE_NOTICES[action])
     return redirect("quizzes:card", card.pk)
