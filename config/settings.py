@@ -258,3 +258,8 @@ ACCOUNT_THROTTLES = {
     },
 }
 SIGNUP_CONFIRM_HOURS = int(os.environ.get("SPINUP_SIGNUP_CONFIRM_HOURS", "48"))  # how long a confirmation link works
+
+# Practice exams: seconds of real time per second of an exam's clock. 1.0 in every deployment; tests lower it
+# (override_settings) to let a clock run out quickly. Not read from the environment: nobody outside the code
+# can stretch an exam.
+EXAM_TIME_SCALE = 1.0

@@ -32,7 +32,7 @@ class SyncReport:
 
     def summary(self) -> str:
         parts = []
-        for kind in ("course", "module", "lesson", "question", "lab", "glossary term"):
+        for kind in ("course", "module", "lesson", "question", "lab", "glossary term", "exam blueprint"):
             outcome_counts = {o: n for (k, o), n in self.counts.items() if k == kind}
             if outcome_counts:
                 inner = ", ".join(f"{n} {o}" for o, n in sorted(outcome_counts.items()))
@@ -203,6 +203,31 @@ def content_sync(*, bundle: ContentBundle) -> SyncReport:
         if outcome != "unchanged":
             term.lessons.set([lessons[lesson_id] for lesson_id in entry.lesson_ids])
     _retire(GlossaryTerm, keep={e.content_id for e in bundle.glossary}, report=report, kind="glossary term", now=now)
+
+    from quizzes.models import ExamBlueprint
+
+    existing_blueprints = {blueprint.content_id: blueprint for blueprint in ExamBlueprint.objects.all()}
+    for blueprint in bundle.blueprints:
+        _upsert(
+            ExamBlueprint,
+            content_id=blueprint.content_id,
+            fields={
+                "title": blueprint.title,
+                "exam": blueprint.exam,
+                "questions": blueprint.questions,
+                "minutes": blueprint.minutes,
+                "passing_score": blueprint.passing_score,
+                "domains": blueprint.domains,
+                "services": blueprint.services,
+                "source_path": blueprint.path,
+            },
+            existing=existing_blueprints,
+            report=report,
+            kind="exam blueprint",
+        )
+    _retire(
+        ExamBlueprint, keep={b.content_id for b in bundle.blueprints}, report=report, kind="exam blueprint", now=now
+    )
     return report
 
 

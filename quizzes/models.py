@@ -67,6 +67,12 @@ class StudySettings(models.Model):
     day_starts_at = models.PositiveSmallIntegerField(default=4, validators=[MaxValueValidator(23)])
     # Answers a day the learner aims for (every mode counts), shown on the dashboard beside the streak.
     daily_goal = models.PositiveSmallIntegerField(default=20, validators=[MinValueValidator(1), MaxValueValidator(500)])
+    # The certification exam the learner has booked, and its day: from two weeks before, the daily review
+    # aims higher and brings forward what would be forgotten by then (quizzes/readiness.py).
+    exam_blueprint = models.ForeignKey(
+        "ExamBlueprint", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exam_date = models.DateField(null=True, blank=True)
 
     def __str__(self):
         return f"Study settings of {self.user}"
@@ -136,6 +142,7 @@ class ReviewLog(models.Model):
         REVIEW = "review", "Daily review"
         PRACTICE = "practice", "Practice"
         LESSON = "lesson", "Lesson check"
+        EXAM = "exam", "Practice exam"
 
     NEW = 0  # state_before for a card's first review
 
@@ -206,3 +213,113 @@ class ReviewSession(models.Model):
     @property
     def percent(self):
         return round(100 * len(self.answered) / len(self.queue)) if self.queue else 100
+
+
+class ExamBlueprint(ContentItem):
+    """A practice exam's shape, synced from content/exams/*.yaml (see quizzes/exams.py)."""
+
+    title = models.CharField(max_length=200)
+    exam = models.CharField(max_length=10)
+    questions = models.PositiveSmallIntegerField()
+    minutes = models.PositiveSmallIntegerField()
+    passing_score = models.PositiveSmallIntegerField()
+    domains = models.JSONField(default=dict)  # {"dva-c02/d1": 32, ...}, percent
+    services = models.JSONField(default=dict)  # {"lambda": 35, ...}, percent
+
+    class Meta:
+        ordering = ["exam", "content_id"]
+
+    def get_absolute_url(self):
+        return reverse("quizzes:exam", args=[self.content_id])
+
+
+class ExamAttemptQuerySet(models.QuerySet):
+    def finished(self):
+        return self.filter(submitted_at__isnull=False)
+
+    def scored(self):
+        """Finished attempts that carry a score: full exams and drills (review runs never do)."""
+        return self.finished().exclude(kind=ExamAttempt.Kind.REVIEW)
+
+
+class ExamAttempt(models.Model):
+    """One sitting of a practice exam, a domain drill, or an untimed review run of a finished attempt.
+
+    The clock is the server's: `ends_at` is fixed when the attempt starts and nothing the browser sends moves
+    it; an attempt past it is submitted as it stands, at `ends_at`, by whichever request or worker sees it first.
+    """
+
+    class Kind(models.TextChoices):
+        EXAM = "exam", "Practice exam"
+        DRILL = "drill", "Domain drill"
+        REVIEW = "review", "Review run"
+
+    class FinishedBy(models.TextChoices):
+        LEARNER = "learner", "Submitted"
+        CLOCK = "clock", "Time ran out"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_attempts")
+    blueprint = models.ForeignKey(ExamBlueprint, on_delete=models.PROTECT, related_name="attempts")
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.EXAM)
+    domain = models.CharField(max_length=20, blank=True)  # a drill's domain
+    review_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="reviews")
+    started_at = models.DateTimeField()
+    ends_at = models.DateTimeField(null=True, blank=True)  # None: untimed (review runs)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_by = models.CharField(max_length=10, choices=FinishedBy.choices, blank=True)
+    # Where the learner is, and since when: time per question is counted on the server from these.
+    current_position = models.PositiveSmallIntegerField(default=1)
+    current_since = models.DateTimeField(null=True, blank=True)
+    question_count = models.PositiveSmallIntegerField()
+    passing_score = models.PositiveSmallIntegerField()
+    correct_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    scaled_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    passed = models.BooleanField(null=True, blank=True)
+    # {"domains": {"dva-c02/d1": [right, asked], ...}, "services": {"lambda": [right, asked], ...}}
+    breakdown = models.JSONField(default=dict, blank=True)
+
+    objects = ExamAttemptQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "blueprint", "submitted_at"], name="attempt_user_bp_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.blueprint_id} of {self.user}"
+
+    def get_absolute_url(self):
+        if self.submitted_at is None:
+            return reverse("quizzes:attempt_question", args=[self.pk, self.current_position])
+        return reverse("quizzes:attempt_results", args=[self.pk])
+
+    @property
+    def timed(self) -> bool:
+        return self.ends_at is not None
+
+    @property
+    def percent(self):
+        if self.correct_count is None or not self.question_count:
+            return None
+        return round(100 * self.correct_count / self.question_count)
+
+
+class ExamItem(models.Model):
+    """One question of an attempt: the variant drawn for it, the learner's current answer, flag and time."""
+
+    attempt = models.ForeignKey(ExamAttempt, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField()
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="exam_items")
+    domain = models.CharField(max_length=20)
+    variant_seed = models.PositiveIntegerField()
+    choice = models.JSONField(default=list, blank=True)  # option keys chosen, as last saved
+    flagged = models.BooleanField(default=False)
+    changes = models.PositiveSmallIntegerField(default=0)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    time_ms = models.PositiveIntegerField(default=0)
+    correct = models.BooleanField(null=True, blank=True)  # set when the attempt is scored (or, in review, checked)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [models.UniqueConstraint(fields=["attempt", "position"], name="unique_exam_position")]
+
+    def __str__(self):
+        return f"{self.attempt_id} #{self.position}"
