@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import exam_views, views
 
 app_name = "quizzes"
 
@@ -20,4 +20,19 @@ urlpatterns = [
     path("modules/<slug:module_id>/practice/", views.practice_start, name="practice"),
     path("modules/<slug:module_id>/deck/", views.deck_add, name="deck_add"),
     path("lessons/<slug:lesson_id>/check/", views.lesson_check_start, name="lesson_check"),
+]
+
+urlpatterns += [
+    path("exams/", exam_views.exam_list, name="exams"),
+    path("exams/<slug:blueprint_id>/", exam_views.exam_detail, name="exam"),
+    path("exams/<slug:blueprint_id>/start/", exam_views.exam_start, name="exam_start"),
+    path("exams/<slug:blueprint_id>/drill/", exam_views.drill_start, name="drill_start"),
+    path("attempts/<int:attempt_id>/q/<int:position>/", exam_views.attempt_question, name="attempt_question"),
+    path("attempts/<int:attempt_id>/q/<int:position>/answer/", exam_views.attempt_answer, name="attempt_answer"),
+    path("attempts/<int:attempt_id>/q/<int:position>/flag/", exam_views.attempt_flag, name="attempt_flag"),
+    path("attempts/<int:attempt_id>/q/<int:position>/check/", exam_views.attempt_check, name="attempt_check"),
+    path("attempts/<int:attempt_id>/summary/", exam_views.attempt_summary, name="attempt_summary"),
+    path("attempts/<int:attempt_id>/submit/", exam_views.attempt_submit, name="attempt_submit"),
+    path("attempts/<int:attempt_id>/review/", exam_views.attempt_review, name="attempt_review"),
+    path("attempts/<int:attempt_id>/results/", exam_views.attempt_results, name="attempt_results"),
 ]
