@@ -522,7 +522,6 @@ def attempt_finish_if_overdue(*, attempt, now=None) -> bool:
     if attempt.ends_at is None or now < attempt.ends_at:
         return False
     attempt_submit(attempt=attempt, now=now)
-    attempt.refresh_from_db()
     return True
 
 
@@ -635,7 +634,7 @@ def attempt_submit(*, attempt, now=None):
     with transaction.atomic():
         locked = _locked(attempt)
         if locked.submitted_at is not None:
-            return locked
+            return _copy_result(locked, attempt)
         by_clock = locked.ends_at is not None and now >= locked.ends_at
         moment = locked.ends_at if by_clock else now
         _account_time(locked, moment)
@@ -644,7 +643,7 @@ def attempt_submit(*, attempt, now=None):
         items = list(ExamItem.objects.filter(attempt=locked).select_related("question__module").order_by("position"))
         if locked.kind == ExamAttempt.Kind.REVIEW:
             locked.save(update_fields=["submitted_at", "finished_by"])
-            return locked
+            return _copy_result(locked, attempt)
         domains, services = {}, {}
         for item in items:
             item.correct = _is_right(item)
@@ -662,7 +661,17 @@ def attempt_submit(*, attempt, now=None):
             update_fields=["submitted_at", "finished_by", "correct_count", "scaled_score", "passed", "breakdown"]
         )
         _missed_into_deck(locked, [item for item in items if not item.correct], moment)
-    return locked
+    return _copy_result(locked, attempt)
+
+
+RESULT_FIELDS = ("submitted_at", "finished_by", "correct_count", "scaled_score", "passed", "breakdown")
+
+
+def _copy_result(source, target):
+    """The caller's instance gets what the locked copy wrote (its blueprint and user stay loaded)."""
+    for name in (*RESULT_FIELDS, "current_since", "current_position"):
+        setattr(target, name, getattr(source, name))
+    return target
 
 
 def _missed_into_deck(attempt, missed, now):

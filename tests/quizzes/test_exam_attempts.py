@@ -394,3 +394,31 @@ def test_the_exam_pages_render_with_history_and_the_trend_chart(client, learner)
     results = client.get(reverse("quizzes:attempt_results", args=[attempt.pk])).content.decode()
     assert 'id="domain-breakdown"' in results and 'id="service-breakdown"' in results
     assert results.count('class="exam-review-item') == 65
+
+
+def test_the_finish_exams_command_submits_what_ran_out(client, learner):
+    import io
+
+    from django.core.management import call_command
+
+    attempt = start(client)
+    ExamAttempt.objects.filter(pk=attempt.pk).update(ends_at=timezone.now() - timedelta(seconds=1))
+    out = io.StringIO()
+    call_command("finish_exams", stdout=out)
+    assert "Submitted 1 attempt(s)" in out.getvalue()
+    attempt.refresh_from_db()
+    assert attempt.finished_by == "clock" and attempt.scaled_score == 100
+
+
+def test_sync_check_counts_exam_format_items_per_blueprint_domain(db):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("sync_content", "--check", stdout=out)
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("Exam dva-c02-compute:")]
+    assert len(lines) == 1
+    counts = dict(re.findall(r"(dva-c02/d\d) (\d+) for \d+", lines[0]))
+    assert set(counts) == {"dva-c02/d1", "dva-c02/d2", "dva-c02/d3", "dva-c02/d4"}
+    assert all(int(n) >= 15 for n in counts.values())

@@ -35,11 +35,14 @@ class Command(BaseCommand):
         try:
             while not stopping and all(child.poll() is None for child in children):
                 time.sleep(0.2)
-                if time.monotonic() - last_reap > 30:  # production runs `manage.py reap_submissions` from cron
+                # Production runs `manage.py reap_submissions` and `manage.py finish_exams` from cron.
+                if time.monotonic() - last_reap > 30:
                     last_reap = time.monotonic()
                     from labs.services import submissions_reap
+                    from quizzes.exams import finish_overdue
 
                     submissions_reap()
+                    finish_overdue()
         finally:
             for child in children:
                 if child.poll() is None:

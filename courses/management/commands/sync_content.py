@@ -32,6 +32,24 @@ class Command(BaseCommand):
         )
         if check:
             self.stdout.write(self.style.SUCCESS(f"Content OK: {counts}."))
+            for line in _blueprint_lines(bundle):
+                self.stdout.write(line)
             return
         report = content_sync(bundle=bundle)
         self.stdout.write(self.style.SUCCESS(f"Synced {counts}: {report.summary()}."))
+
+
+def _blueprint_lines(bundle) -> list[str]:
+    """Per blueprint, the exam-format items each domain can draw from, beside what one attempt takes."""
+    from quizzes.exams import blueprint_stats
+
+    lines = []
+    for blueprint in bundle.blueprints:
+        stats = blueprint_stats(blueprint, bundle.questions)
+        per_domain = ", ".join(
+            f"{domain} {row['available']} for {row['per_attempt']}" for domain, row in stats["domains"].items()
+        )
+        lines.append(
+            f"Exam {stats['id']}: exam-format items per domain (available for each attempt's quota): {per_domain}"
+        )
+    return lines
