@@ -422,3 +422,26 @@ def test_sync_check_counts_exam_format_items_per_blueprint_domain(db):
     counts = dict(re.findall(r"(dva-c02/d\d) (\d+) for \d+", lines[0]))
     assert set(counts) == {"dva-c02/d1", "dva-c02/d2", "dva-c02/d3", "dva-c02/d4"}
     assert all(int(n) >= 15 for n in counts.values())
+
+
+def test_the_question_page_and_a_save_take_a_few_queries_whatever_the_history(client, learner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    blueprint = ExamBlueprint.objects.get(content_id=DVA)
+
+    def counts():
+        attempt = start(client)
+        item = attempt.items.select_related("question").get(position=5)
+        with CaptureQueriesContext(connection) as page:
+            assert client.get(reverse("quizzes:attempt_question", args=[attempt.pk, 5])).status_code == 200
+        with CaptureQueriesContext(connection) as save:
+            assert answer(client, attempt, 5, right_keys(item)).status_code == 200
+        exams.attempt_submit(attempt=attempt)
+        return len(page), len(save)
+
+    first = counts()
+    for _ in range(3):
+        exams.attempt_submit(attempt=exams.exam_start(user=learner, blueprint=blueprint))
+    assert counts() == first
+    assert first[0] <= 12 and first[1] <= 10, first
