@@ -249,3 +249,26 @@ def best_scores(user, labs) -> dict[int, float]:
         .annotate(best=Max("score"))
     )
     return {row["lab_id"]: row["best"] for row in rows}
+
+
+def best_scores_by_module(*, user, modules) -> dict[str, list[float]]:
+    """The learner's best graded score (0-1) on each live lab they attempted, per module content id, in 1 query."""
+    from django.db.models import Max
+
+    rows = (
+        Submission.objects.attempts()
+        .filter(
+            user=user,
+            status=Submission.Status.GRADED,
+            lab__module__content_id__in=list(modules),
+            lab__retired_at__isnull=True,
+        )
+        .values("lab_id", "lab__module__content_id")
+        .annotate(best=Max("score"))
+        .order_by("lab_id")
+    )
+    result = {}
+    for row in rows:
+        if row["best"] is not None:
+            result.setdefault(row["lab__module__content_id"], []).append(row["best"])
+    return result

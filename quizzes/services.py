@@ -123,8 +123,29 @@ def learner_today_start(settings: StudySettings, now: datetime) -> datetime:
     return learner_day_start(settings, learner_day(settings, now))
 
 
-def scheduler_for(settings: StudySettings) -> Scheduler:
-    return Scheduler(desired_retention=settings.desired_retention)
+# The run-up to a booked exam (README "Readiness estimate"): from EXAM_WINDOW_DAYS before the exam day to the day
+# itself, reviews aim for at least EXAM_RETENTION, and the daily review brings forward up to EXAM_AHEAD_CAP
+# cards a day of the exam's items that FSRS says would be below that on the day.
+EXAM_WINDOW_DAYS = 14
+EXAM_RETENTION = 0.95
+EXAM_AHEAD_CAP = 30
+
+
+def in_exam_window(settings: StudySettings, now: datetime) -> bool:
+    if settings.exam_date is None or settings.exam_blueprint_id is None:
+        return False
+    return 0 <= (settings.exam_date - learner_day(settings, now)).days <= EXAM_WINDOW_DAYS
+
+
+def effective_retention(settings: StudySettings, now: datetime | None = None) -> float:
+    """The retention reviews are scheduled for now: the learner's own, raised in the run-up to their exam."""
+    if in_exam_window(settings, now or timezone.now()):
+        return max(settings.desired_retention, EXAM_RETENTION)
+    return settings.desired_retention
+
+
+def scheduler_for(settings: StudySettings, now: datetime | None = None) -> Scheduler:
+    return Scheduler(desired_retention=effective_retention(settings, now))
 
 
 def to_fsrs(card: Card) -> FsrsCard:
@@ -172,7 +193,8 @@ def new_cards_introduced_today(user, now, settings: StudySettings | None = None)
 
 
 def session_start_daily(*, user, now=None) -> ReviewSession:
-    """Due cards first (soonest due first), then today's allowance of new cards."""
+    """Due cards first (soonest due first), then, in the run-up to a booked exam, its items that would be below
+    the raised retention on the day (lowest first, capped a day), then today's allowance of new cards."""
     now = now or timezone.now()
     settings = study_settings_for(user)
     due = list(
@@ -180,6 +202,10 @@ def session_start_daily(*, user, now=None) -> ReviewSession:
         .filter(question__retired_at__isnull=True)
         .values_list("question_id", flat=True)[:DAILY_DUE_CAP]
     )
+    if in_exam_window(settings, now):
+        from .readiness import cards_to_bring_forward  # readiness builds on this module
+
+        due += cards_to_bring_forward(user=user, settings=settings, now=now, exclude=set(due))
     allowance = max(settings.new_per_day - new_cards_introduced_today(user, now, settings), 0)
     new = list(
         Card.objects.new(user, now)
@@ -556,7 +582,7 @@ def card_schedule(*, card: Card, rating: Rating, now, seconds: float, settings: 
     (Again) is scheduled as FSRS says, and it only brings the card back sooner (a relearning step of minutes).
     The review log records every answer either way.
     """
-    scheduler = scheduler_for(settings)
+    scheduler = scheduler_for(settings, now)
     before = to_fsrs(card)
     before.due, before.last_review = _utc(before.due), _utc(before.last_review)
     retrievability = scheduler.get_card_retrievability(before, _utc(now)) if card.last_review else None
