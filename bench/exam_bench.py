@@ -126,13 +126,18 @@ def seed(rng):
     from django.utils import timezone
 
     from quizzes import exams
-    from quizzes.models import ExamAttempt, ExamBlueprint, ExamItem, StudySettings
+    from quizzes.models import ExamAttempt, ExamBlueprint, ExamItem, Question, StudySettings
 
     now = timezone.now()
     # Datetimes as the database takes them: SQLite as Django writes them (naive UTC text), PostgreSQL as they are.
     adapt = (lambda when: str(when.replace(tzinfo=None))) if connection.vendor == "sqlite" else (lambda when: when)
     as_json = {}
     questions = exams.drawable_questions()
+    # Drawing needs no specs; the seeded answers need each question's option count and "choose".
+    shapes = {
+        pk: (len(spec.get("options", [])), spec.get("choose", 2))
+        for pk, spec in Question.objects.filter(pk__in=[q.pk for q in questions]).values_list("pk", "spec")
+    }
     blueprints = []
     for blueprint in ExamBlueprint.objects.published().order_by("content_id"):
         spec = exams.blueprint_spec(blueprint)
@@ -194,14 +199,15 @@ def seed(rng):
             for attempt, (picked, right, started, submitted) in zip(attempts, drawn, strict=True):
                 spent = (submitted - started).total_seconds() * 1000 / len(picked)
                 for position, ((domain, question), ok) in enumerate(zip(picked, right, strict=True), start=1):
-                    keys = KEYS[: len(question.spec.get("options", []))]
+                    option_count, choose = shapes[question.pk]
+                    keys = KEYS[:option_count]
                     answered = rng.random() < 0.97
                     if not answered:
                         choice = []
                     elif question.qtype == "single":
                         choice = [keys[int(rng.random() * len(keys))]]
                     else:
-                        choice = sorted(rng.sample(keys, question.spec.get("choose", 2)))
+                        choice = sorted(rng.sample(keys, choose))
                     key = "".join(choice)
                     if key not in as_json:
                         as_json[key] = json.dumps(choice)

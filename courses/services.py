@@ -135,6 +135,7 @@ def content_sync(*, bundle: ContentBundle) -> SyncReport:
         )
     _retire(Lesson, keep=set(lessons), report=report, kind="lesson", now=now)
 
+    from quizzes.exams import is_exam_format
     from quizzes.models import Question
 
     existing_questions = {question.content_id: question for question in Question.objects.all()}
@@ -151,6 +152,7 @@ def content_sync(*, bundle: ContentBundle) -> SyncReport:
                 "domains": question.domains,
                 "spec": question.spec,
                 "has_variants": question.has_variants,
+                "exam_format": is_exam_format(question),
                 "source_path": question.path,
             },
             existing=existing_questions,

@@ -62,6 +62,8 @@ class BlueprintSpec:
 
 def is_exam_format(question) -> bool:
     """Multiple choice (1 right of 4) or multiple response (2+ right of 5+): the real exams' only item types."""
+    if getattr(question, "exam_format", None) is not None:  # a synced question: worked out at sync
+        return question.exam_format
     spec = question.spec
     if question.qtype == "single":
         return len(spec.get("options", [])) == 4
@@ -183,12 +185,13 @@ def draw(blueprint: BlueprintSpec, questions, *, seed: int, recent: list[set] | 
     service_count = dict.fromkeys(service_target, 0)
     by_domain = pools(blueprint, questions)
 
+    last_used = {}  # content id -> 1 for the oldest recent attempt ... len(recent) for the newest
+    for age, used in enumerate(recent, start=1):
+        last_used.update(dict.fromkeys(used, age))
+
     def staleness(question):
         """0 for an item no recent attempt used; else higher the more recently it was used."""
-        for age, used in enumerate(reversed(recent)):
-            if question.content_id in used:
-                return len(recent) - age
-        return 0
+        return last_used.get(question.content_id, 0)
 
     picked = []
     # Scarce domains first, so the service balance bends to the domains that have the least room.
@@ -297,23 +300,23 @@ def blueprint_spec(blueprint) -> BlueprintSpec:
 
 @dataclass(frozen=True)
 class Drawable:
-    """A live Question as the drawing functions see it (module_id is the module's content id)."""
+    """A live exam-format Question as the drawing functions see it (module_id is the module's content id)."""
 
     pk: int
     content_id: str
     module_id: str
     qtype: str
     domains: list
-    spec: dict
+    exam_format: bool = True
 
 
 def drawable_questions():
-
-    rows = Question.objects.published().filter(module__retired_at__isnull=True, qtype__in=["single", "multiple"])
+    """The live exam-format questions, without their specs (a start reads only what drawing needs)."""
+    rows = Question.objects.published().filter(module__retired_at__isnull=True, exam_format=True)
     return [
-        Drawable(pk, content_id, module_id, qtype, domains, spec)
-        for pk, content_id, module_id, qtype, domains, spec in rows.values_list(
-            "pk", "content_id", "module__content_id", "qtype", "domains", "spec"
+        Drawable(pk, content_id, module_id, qtype, domains)
+        for pk, content_id, module_id, qtype, domains in rows.values_list(
+            "pk", "content_id", "module__content_id", "qtype", "domains"
         )
     ]
 
@@ -463,7 +466,7 @@ def review_start(*, attempt, now=None):
         items = list(
             ExamItem.objects.filter(attempt=attempt).order_by("position").values_list("question_id", "variant_seed")
         )
-        picked = [Drawable(pk, "", "", "", [], {}) for pk, _ in items]
+        picked = [Drawable(pk, "", "", "", []) for pk, _ in items]
         review = _create_attempt(
             user=attempt.user,
             blueprint=attempt.blueprint,

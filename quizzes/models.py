@@ -30,6 +30,9 @@ class Question(ContentItem):
     # The validated question (see quizzes/questions.py); variants are rendered from it with a seed.
     spec = models.JSONField()
     has_variants = models.BooleanField(default=False)
+    # One right of four, or two or more right of five or more: the only items practice exams draw
+    # (quizzes/exams.is_exam_format), worked out at sync so drawing an exam never loads the specs.
+    exam_format = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["module__position", "lesson__position", "difficulty", "pk"]
