@@ -21,6 +21,12 @@ class QuizzesConfig(AppConfig):
 
             return daily_progress(user)
 
+        @hooks.on_dashboard("exam")
+        def booked_exam(user):
+            from .readiness import exam_countdown
+
+            return exam_countdown(user)
+
         @hooks.on_module_page("question_count")
         def question_count(module):
             from .models import Question

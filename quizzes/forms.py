@@ -1,8 +1,9 @@
-"""The study settings form: retention, new cards a day, and the learner's day (time zone, start hour)."""
+"""The study settings form: retention, new cards a day, the learner's day (time zone, start hour), the booked exam."""
 
 from django import forms
+from django.utils import timezone
 
-from .models import time_zone_names
+from .models import ExamBlueprint, time_zone_names
 
 
 def _hour_label(hour: int) -> str:
@@ -52,6 +53,44 @@ class StudySettingsForm(forms.Form):
         error_messages={"invalid_choice": "Choose an hour from the list."},
         help_text="Reviews before this hour count for the day before, so a late session keeps your streak.",
     )
+    exam_blueprint = forms.ModelChoiceField(
+        label="Exam you are preparing for",
+        queryset=ExamBlueprint.objects.published(),
+        to_field_name="content_id",
+        required=False,
+        empty_label="None booked",
+        error_messages={"invalid_choice": "Choose a practice exam from the list."},
+    )
+    exam_date = forms.DateField(
+        label="Exam day",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": "Enter the day as YYYY-MM-DD."},
+        help_text="From two weeks before, your daily review aims for 95% and brings forward what you would forget "
+        "by then; your dashboard counts down and shows your predicted score.",
+    )
+
+    def __init__(self, *args, today=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def _posts_exam(self) -> bool:
+        # A client that posts neither exam field (an older form, a script) keeps the booked exam as it was.
+        return self.is_bound and ("exam_blueprint" in self.data or "exam_date" in self.data)
+
+    def clean(self):
+        data = super().clean()
+        if not self._posts_exam() or {"exam_blueprint", "exam_date"} & set(self.errors):
+            return data
+        blueprint, day = data.get("exam_blueprint"), data.get("exam_date")
+        today = self.today or timezone.localdate()  # the learner's zone is active on their requests
+        if blueprint and not day:
+            self.add_error("exam_date", "Pick the day of your exam, or set the exam to none booked.")
+        elif day and not blueprint:
+            self.add_error("exam_blueprint", "Choose the exam you sit that day, or clear the day.")
+        elif day and day < today and day != self.initial.get("exam_date"):
+            self.add_error("exam_date", "The exam day cannot be in the past.")
+        return data
 
     @staticmethod
     def initial_for(settings) -> dict:
@@ -61,6 +100,8 @@ class StudySettingsForm(forms.Form):
             "daily_goal": settings.daily_goal,
             "time_zone": settings.time_zone,
             "day_starts_at": settings.day_starts_at,
+            "exam_blueprint": settings.exam_blueprint,
+            "exam_date": settings.exam_date,
         }
 
     def update_kwargs(self) -> dict:
@@ -72,6 +113,7 @@ class StudySettingsForm(forms.Form):
             "daily_goal": data["daily_goal"],
             "time_zone": data["time_zone"] or None,
             "day_starts_at": data["day_starts_at"],
+            **({"exam": (data["exam_blueprint"], data["exam_date"])} if self._posts_exam() else {}),
         }
 
 

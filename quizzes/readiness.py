@@ -1,9 +1,9 @@
 """Readiness: how a learner would score on the exam day on a practice exam drawn from a blueprint.
 
 What is predicted is the score of one attempt drawn as `exams.draw` draws it (each domain's quota of the
-blueprint's exam-format items), taken on the exam day with what the learner knows now: reviews done before
+blueprint's exam-format items), sat on the exam day with what the learner knows now: reviews done before
 then only raise it. The answer is an 80% band of scaled scores (a 1-in-10 chance each of scoring below
-`low` or above `high`), its median `mid`, the chance of reaching the passing score, and the same per domain.
+`low` or above `high`), its median `mid`, the chance of reaching the passing score, and a band per domain.
 
 The model, per item i of the blueprint's pools (README "Readiness estimate"):
 - p_i, the chance of answering it right at the first try, is g_i + (1 - g_i) k_i: g_i is the guessing rate
@@ -11,24 +11,29 @@ The model, per item i of the blueprint's pools (README "Readiness estimate"):
 - A reviewed item: k_i = sigmoid(logit R_i + delta), where R_i is FSRS-6's predicted recall on the exam day
   (its forgetting curve from the card's stability and last review) and delta a per-learner correction:
   how FSRS's predictions fared for this learner, read from their first-try answers to Review cards of these
-  items (each logged with the recall FSRS predicted for it). Prior delta ~ Normal(0, 0.6).
+  items (each logged with the recall FSRS predicted for it). Prior delta ~ Normal(0, 0.5).
 - An item never reviewed: k_i = u, the learner's knowledge of what they have not studied, prior Beta(1, 3)
-  (mean 0.25: an item never seen is answered about as well as a guess), moved by their first answers to new
-  cards of these items (half weight: they come right after the lesson) and by their best lab scores on the
-  blueprint's services (each lab counts as one answer right in the share of its best score).
-- Each domain's share right is moved as a whole by e_d ~ Normal(0, 0.3) on the logit scale (what the model
-  gets wrong about this learner in that domain), and practice exams and drills on this blueprint are
-  observations of that share now: a binomial likelihood per domain, an attempt's weight halving every 14 days.
-The posterior of (delta, u, e_d) is computed on grids (delta and u as 9 equal-mass nodes each of their
-posterior from the answers and labs, e_d on 13 points per domain, exam evidence reweighting every node),
-with no random numbers: the same evidence always gives the same band. Given a node, the count right in a
-domain is the sum over the quota drawn without replacement from the pool (the binomial variance with the
-finite-population correction), approximated by a normal; the predicted score is the mixture of these normals
-over the nodes, and its 10%, 50% and 90% points are the band.
+  (mean 0.25), moved by their first answers to new cards of these items (at half weight: they come right
+  after the lesson) and by their best lab scores on the blueprint's services (each lab one answer, right in
+  the share of its best score).
+- Each domain's knowledge is moved as a whole by e_d ~ Normal(0, 0.25) on the logit scale (what the model
+  gets wrong about this learner there), above the guessing floor. Practice exams and drills on this
+  blueprint observe the domain's share right at the time they were sat: the model is evaluated on the pool
+  as it stood then (what had been reviewed by then, with FSRS's recall then, read back from the answer log),
+  so what was learned since, and the attempt's own misses now in the deck as lapses, are not held against it.
+  Their binomial likelihood is sharpened for a draw without replacement from unequal items, and an attempt's
+  weight halves every 30 days.
+The posterior of (delta, u, e_d) is computed on grids: delta and u as 9 equal-mass nodes each of their
+posterior from the answers and labs, e_d on 13 points per domain, exam evidence reweighting every node. No
+random numbers: the same evidence always gives the same band. Given a node, the count right in a domain is
+its quota drawn without replacement from the pool (the sum of p(1 - p) plus the spread of p shrunk by the
+finite-population correction), approximated by a normal; the predicted count is the mixture of these over
+the nodes, and its 10%, 50% and 90% points, scaled as `exams.scaled_score`, are the band.
 
 `enough_evidence` is False until the learner has reviewed 40% of the items (by domain weight) with 30
-answers on record, or has the equivalent of half a practice exam from the last weeks: then the band is wide
-and the reason says so. tests/quizzes/test_readiness_calibration.py simulates learners and checks the band.
+answers on record, or has half a recent practice exam's worth of results: the band is then wide and the
+reason says so. tests/quizzes/test_readiness_calibration.py simulates learners and checks the band holds
+their simulated exam score about 80% of the time.
 """
 
 import math
@@ -45,7 +50,7 @@ from fsrs import State
 from courses.content.loader import EXAM_DOMAINS
 
 from .exams import blueprint_spec, drawable_questions, pools, quotas, scaled_score
-from .models import Card, ExamAttempt, ReviewLog
+from .models import Card, ExamAttempt, Question, ReviewLog
 from .services import (
     EXAM_AHEAD_CAP,
     effective_retention,
@@ -75,6 +80,7 @@ _U_GRID = [(i + 0.5) / 100 for i in range(100)]
 _E_GRID = [-1.2 + 0.2 * i for i in range(13)]
 _E_PRIOR = [math.exp(-(e * e) / (2 * DOMAIN_SD**2)) for e in _E_GRID]
 _E_PRIOR = [w / sum(_E_PRIOR) for w in _E_PRIOR]
+_E_LOG_PRIOR = [math.log(w) for w in _E_PRIOR]
 _EPS = 1e-6
 
 
@@ -136,11 +142,30 @@ class Readiness:
     questions: int = 0
 
 
-def guess_rate(question) -> float:
-    """The chance of a blind guess being right: 1 of the options, or the right set of `choose` of them."""
-    options = len(question.spec.get("options", [])) or 4
-    choose = question.spec.get("choose", 1) if question.qtype == "multiple" else 1
+def guess_rate(question, known: dict | None = None) -> float:
+    """The chance of a blind guess being right: 1 of the options, or the right set of `choose` of them.
+
+    Read from the question's spec if it has one, else from `known` ({pk: rate}, see multiple_guess_rates); an
+    exam-format single-answer item has four options."""
+    spec = getattr(question, "spec", None)
+    if spec is None:
+        return 0.25 if question.qtype == "single" else (known or {}).get(question.pk, 0.1)
+    options = len(spec.get("options", [])) or 4
+    choose = spec.get("choose", 1) if question.qtype == "multiple" else 1
     return 1 / math.comb(options, max(1, min(choose, options)))
+
+
+def multiple_guess_rates() -> dict[int, float]:
+    """The guessing rate of every live multiple-response item, in 1 query that reads two numbers of each spec, not
+    the spec (exam-format ones have five to seven options)."""
+    rows = Question.objects.filter(qtype="multiple", retired_at__isnull=True).values_list(
+        "pk", "spec__choose", "spec__options__5", "spec__options__6"
+    )
+    rates = {}
+    for pk, choose, sixth, seventh in rows:
+        options = 5 + (sixth is not None) + (seventh is not None)
+        rates[pk] = 1 / math.comb(options, max(1, min(int(choose or 2), options)))
+    return rates
 
 
 # --- the estimate, from plain evidence -------------------------------------------------------------------
@@ -238,7 +263,7 @@ def _mixture_quantiles(components: list[tuple[float, float, float]], probabiliti
     result = []
     for p in probabilities:
         a, b = lo, hi
-        for _ in range(30):
+        for _ in range(26):
             mid = (a + b) / 2
             if _cdf(parts, mid) < p:
                 a = mid
@@ -305,11 +330,13 @@ def _domain_moments(domain: _Domain, delta_nodes, u_nodes):
     # with FSRS's recall then), so learning since, and its own missed items now in the deck, are not held against it.
     then = []
     for weight, right, asked, pool_then in domain.observed:
+        pool_then = pool_then or [(0.25, None)]  # a domain with no items left: as one unseen item
         reviewed = [(g, r) for g, r in pool_then if r is not None]
         not_yet = [g for g, r in pool_then if r is None]
         sums = [_p_sum(reviewed, delta) for delta, _ in delta_nodes]
         size_then = max(len(pool_then), 1)
-        fpc_then = (size_then - asked) / (size_then - 1) if size_then > 1 else 0.0
+        # (a one-item pool: plain binomial; fewer items than were asked, some retired since: no correction)
+        fpc_then = max((size_then - asked) / (size_then - 1), 0.0) if size_then > 1 else 1.0
         then.append((weight, right, asked, sums, _unseen_sums(not_yet), size_then, fpc_then))
     guesses = domain.unseen_guess or ([] if domain.available else [0.25])
     # e_d moves the domain's knowledge, above the guessing floor: share = floor + (1 - floor) x knowledge.
@@ -319,7 +346,9 @@ def _domain_moments(domain: _Domain, delta_nodes, u_nodes):
         return _logit((share - floor) / (1 - floor))
 
     def share_of(knowledge_logit):
-        return floor + (1 - floor) * _sigmoid(knowledge_logit)
+        if knowledge_logit < -30:
+            return floor
+        return floor + (1 - floor) / (1 + math.exp(-knowledge_logit))
 
     unseen = _unseen_sums(guesses)
     quota = domain.quota
@@ -339,22 +368,24 @@ def _domain_moments(domain: _Domain, delta_nodes, u_nodes):
                 rho_then = _evenness(theta_then, (sums[j][1] + var_then) / size_then)
                 # A draw without replacement from a pool of unequal items varies less than a binomial: the
                 # likelihood is sharpened by that ratio (a quasi-likelihood with known dispersion).
-                dispersion = rho_then + (1 - rho_then) * fpc_then
+                dispersion = max(rho_then + (1 - rho_then) * fpc_then, 0.2)
                 logits_then.append((weight / dispersion, right, asked, knowledge(theta_then)))
-            logs, thetas = [], []
-            for e, prior in zip(_E_GRID, _E_PRIOR, strict=True):
-                total = math.log(prior)
-                for weight, right, asked, logit_then in logits_then:
+            logs = list(_E_LOG_PRIOR)
+            for weight, right, asked, logit_then in logits_then:
+                hits, misses = weight * right, weight * (asked - right)
+                for i, e in enumerate(_E_GRID):
                     share = min(max(share_of(logit_then + e), _EPS), 1 - _EPS)
-                    total += weight * (right * math.log(share) + (asked - right) * math.log(1 - share))
-                logs.append(total)
-                thetas.append(share_of(logit_exam + e))
+                    logs[i] += hits * math.log(share) + misses * math.log(1 - share)
             top = max(logs)
-            weights = [math.exp(v - top) for v in logs]
-            mass = sum(weights)
-            mean = sum(w * t for w, t in zip(weights, thetas, strict=True)) / mass
-            second = sum(w * t * t for w, t in zip(weights, thetas, strict=True)) / mass
-            bernoulli = sum(w * t * (1 - t) for w, t in zip(weights, thetas, strict=True)) / mass
+            mass = mean = second = 0.0
+            for e, log in zip(_E_GRID, logs, strict=True):
+                w = math.exp(log - top)
+                t = share_of(logit_exam + e)
+                mass += w
+                mean += w * t
+                second += w * t * t
+            mean, second = mean / mass, second / mass
+            bernoulli = mean - second  # E[t (1 - t)]
             # Given the items' p, a draw of `quota` of them without replacement: the sum of the p(1-p) plus the
             # spread of the p across the pool, shrunk by the finite-population correction.
             binomial = rho * bernoulli + (1 - rho) * bernoulli * fpc
@@ -463,27 +494,33 @@ def predict(
     )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}{'' if n == 1 else 's'}"
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def _reason(rows, sittings, labs, enough) -> str:
     seen = sum(row.seen for row in rows)
     available = sum(row.available for row in rows)
-    studied = f"{seen} of the {available} items this exam draws from reviewed"
+    parts = [f"{seen} of the {available} items this exam draws from reviewed"]
     if sittings:
-        latest = min(s.age_days for s in sittings)
-        when = "today" if latest < 1 else f"the latest {_plural(math.floor(latest), 'day')} ago"
-        exams = f"{_plural(len(sittings), 'scored practice exam or drill')} ({when})"
+        days = math.floor(min(s.age_days for s in sittings))
+        when = {0: "today", 1: "yesterday"}.get(days, f"{days} days ago")
+        latest = when if len(sittings) == 1 else f"the latest {when}"
+        parts.append(f"{_plural(len(sittings), 'practice exam or drill', 'practice exams or drills')} ({latest})")
     else:
-        exams = "no practice exam"
-    hands_on = f", {_plural(len(labs), 'lab')}" if labs else ""
+        parts.append("no practice exam")
+    if labs:
+        parts.append(_plural(len(labs), "lab"))
     if not enough:
         return (
-            f"Not enough evidence yet: {studied}, {exams}{hands_on}; the band is wide until you review more "
-            "of these items or take a practice exam."
+            f"Not enough evidence yet: {_and(parts)}; the band stays wide until you review more of these items "
+            "or take a practice exam."
         )
-    return f"From FSRS's recall on the exam day of the {studied}, {exams}{hands_on}."
+    return f"Based on {_and(parts)}, with FSRS's recall of each reviewed item on the exam day."
 
 
 # --- the estimate, from the database ---------------------------------------------------------------------
@@ -528,14 +565,16 @@ def _recall_then(history, card, moment, scheduler) -> float | None:
     return (1 + factor * elapsed / stability) ** decay
 
 
-def evidence_from_rows(*, by_domain, card_rows, log_rows, attempt_rows, lab_scores, now, moment, scheduler):
+def evidence_from_rows(
+    *, by_domain, card_rows, log_rows, attempt_rows, lab_scores, now, moment, scheduler, guesses=None
+):
     """Items, answers and sittings from the rows `estimate` reads (the calibration test builds the same rows).
 
     card_rows: (question_id, stability, last_review) of reviewed cards; log_rows: (question_id, reviewed_at,
     retrievability_before, correct, attempts, state_before, mode), latest first, at most LOG_LIMIT;
-    attempt_rows: (submitted_at, breakdown, question_count).
+    attempt_rows: (submitted_at, breakdown, question_count); guesses: {pk: guessing rate} of multiple-response items.
     """
-    guess = {question.pk: guess_rate(question) for questions in by_domain.values() for question in questions}
+    guess = {q.pk: guess_rate(q, guesses) for questions in by_domain.values() for q in questions}
     cards = {pk: (stability, last) for pk, stability, last in card_rows if pk in guess and stability}
     items = [
         Item(domain, guess[q.pk], _recall(scheduler, *cards[q.pk], moment) if q.pk in cards else None)
@@ -608,6 +647,7 @@ def estimate(*, user, blueprint, exam_day: date | None = None, now: datetime | N
         now=now,
         moment=exam_moment(settings, exam_day, now),
         scheduler=scheduler_for(settings, now),
+        guesses=multiple_guess_rates(),
     )
     return predict(
         weights=spec.domains,
@@ -627,6 +667,42 @@ def days_to_exam(settings, now: datetime) -> int | None:
     if settings.exam_date is None or settings.exam_blueprint_id is None:
         return None
     return (settings.exam_date - learner_day(settings, now)).days
+
+
+@dataclass
+class Countdown:
+    """The dashboard's booked exam: which, when, and (until the day has passed) the readiness estimate."""
+
+    blueprint: object
+    exam_day: date
+    days_left: int
+    readiness: Readiness | None
+
+    @property
+    def name(self) -> str:
+        return self.blueprint.exam.upper()
+
+    @property
+    def when(self) -> str:
+        if self.days_left == 0:
+            return "today"
+        if self.days_left == 1:
+            return "tomorrow"
+        if self.days_left < 0:
+            return "is past"
+        return f"in {self.days_left} days"
+
+
+def exam_countdown(user, now: datetime | None = None) -> Countdown | None:
+    """The learner's booked exam for the dashboard, or None when none is booked."""
+    now = now or timezone.now()
+    settings = study_settings_for(user)
+    days = days_to_exam(settings, now)
+    if days is None:
+        return None
+    blueprint = settings.exam_blueprint
+    ready = estimate(user=user, blueprint=blueprint, exam_day=settings.exam_date, now=now) if days >= 0 else None
+    return Countdown(blueprint, settings.exam_date, days, ready)
 
 
 # --- the run-up to the exam: cards brought forward ---------------------------------------------------------

@@ -629,9 +629,23 @@ def study_settings_update(
     time_zone: str | None = None,
     day_starts_at: int | None = None,
     daily_goal: int | None = None,
+    exam: tuple | None = None,
+    now: datetime | None = None,
 ) -> StudySettings:
-    """Save the learner's settings (validated: raises ValidationError); a None time zone or hour keeps the current one."""
+    """Save the learner's settings (validated: raises ValidationError); a None time zone or hour keeps the current one.
+
+    `exam` is (published ExamBlueprint, day) to book one, (None, None) to clear both, None to keep it as it is."""
     settings = study_settings_for(user)
+    if exam is not None:
+        blueprint, day = exam
+        if (blueprint is None) != (day is None):
+            raise ValidationError("An exam needs both the exam and its day (or neither).", code="exam")
+        if blueprint is not None and blueprint.retired_at is not None:
+            raise ValidationError("That practice exam is no longer offered.", code="exam")
+        today = learner_day(settings, now or timezone.now())
+        if day is not None and day < today and day != settings.exam_date:
+            raise ValidationError("The exam day cannot be in the past.", code="exam")
+        settings.exam_blueprint, settings.exam_date = blueprint, day
     settings.desired_retention = desired_retention
     settings.new_per_day = new_per_day
     if time_zone is not None:

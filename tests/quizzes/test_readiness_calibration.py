@@ -14,12 +14,16 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from fsrs import Card as FsrsCard
 from fsrs import Rating, Scheduler, State
 
-from quizzes import readiness
+from labs.models import Lab, Submission
+from quizzes import models, readiness
 from quizzes.exams import quotas, scaled_score
-from quizzes.models import StudySettings
+from quizzes.models import Card, ExamAttempt, ExamBlueprint, ReviewLog, StudySettings
+from tests.courses.factories import LessonFactory, ModuleFactory, UserFactory
+from tests.quizzes.test_readiness import EXAM_FORMAT
 
 WEIGHTS = {"dva-c02/d1": 32, "dva-c02/d2": 26, "dva-c02/d3": 24, "dva-c02/d4": 18}
 POOL_SIZES = {"dva-c02/d1": 60, "dva-c02/d2": 40, "dva-c02/d3": 35, "dva-c02/d4": 40}
@@ -138,24 +142,27 @@ def sit_exam(learner, at, scheduler, rng):
     return sum(r for r, _ in domains.values())
 
 
-def simulate(seed) -> Learner:
+def simulate(seed, **fixed) -> Learner:
+    """A learner drawn at random; `fixed` pins any of memory, unseen, days, share, exams (a count), exam_in (days)."""
     rng = random.Random(seed)
     scheduler = Scheduler(desired_retention=0.9, enable_fuzzing=False)
+    drawn = {"memory": rng.gauss(0, 0.5), "unseen": rng.betavariate(1, 3), "lift": rng.uniform(0, 0.6)}
     learner = Learner(
         seed=seed,
-        memory=rng.gauss(0, 0.5),
-        unseen=rng.betavariate(1, 3),
-        lift=rng.uniform(0, 0.6),
+        memory=fixed.get("memory", drawn["memory"]),
+        unseen=fixed.get("unseen", drawn["unseen"]),
+        lift=drawn["lift"],
         strength={domain: rng.gauss(0, 0.25) for domain in WEIGHTS},
     )
-    days = rng.choice([0, 3, 10, 20, 30, 45, 60])
-    share = rng.random()  # of the pool this learner will have met
+    days = fixed.get("days", rng.choice([0, 3, 10, 20, 30, 45, 60]))
+    share = fixed.get("share", rng.random())  # of the pool this learner will have met
     steady = rng.uniform(0.4, 1.0)  # chance of studying on a given day
     order = [q for questions in POOL.values() for q in questions]
     rng.shuffle(order)
     meet = order[: round(share * len(order))]
     per_day = math.ceil(len(meet) / max(days * steady, 1)) if days else 0
-    exam_days = sorted(rng.sample(range(days), min(rng.choice([0, 0, 1, 1, 2, 3]), days))) if days else []
+    sittings = fixed.get("exams", rng.choice([0, 0, 1, 1, 2, 3]))
+    exam_days = sorted(rng.sample(range(days), min(sittings, days))) if days else []
     start = NOW - timedelta(days=days)
     for day in range(days):
         if day in exam_days:
@@ -172,7 +179,7 @@ def simulate(seed) -> Learner:
         meet = meet[per_day:]
     for _ in range(rng.choice([0, 0, 1, 2, 4])):
         learner.labs.append(min(max(learner.unseen + 0.1 + rng.gauss(0, 0.25), 0.0), 1.0))
-    learner.exam_day = (NOW + timedelta(days=rng.randint(0, 30))).date()
+    learner.exam_day = (NOW + timedelta(days=fixed.get("exam_in", rng.randint(0, 30)))).date()
     return learner
 
 
@@ -233,7 +240,7 @@ def real_exam(learner, seed) -> int:
 def test_the_80_percent_band_holds_the_real_score_about_80_percent_of_the_time():
     started = time.perf_counter()
     inside, widths, passed, predicted_pass = 0, [], 0, 0.0
-    learners = 600
+    learners = 1000
     for seed in range(learners):
         learner = simulate(seed)
         estimate = estimate_from_rows(learner)
@@ -249,3 +256,131 @@ def test_the_80_percent_band_holds_the_real_score_about_80_percent_of_the_time()
     assert 0.75 <= share <= 0.85, share
     # The pass probabilities add up to about as many passes as happened (a coarse check of the middle).
     assert abs(predicted_pass - passed) <= 0.1 * learners, (predicted_pass, passed)
+
+
+# --- the same learners through the database -------------------------------------------------------------
+
+
+@pytest.fixture
+def bank(db):
+    """The simulated pool as Questions of one module, and a blueprint drawing from it; {simulated pk: row pk}."""
+    module = ModuleFactory(content_id="lambda")
+    lesson = LessonFactory(module=module)
+    mapping = {}
+    for domain, questions in POOL.items():
+        for q in questions:
+            row = models.Question.objects.create(
+                content_id=f"sim-{q.pk}",
+                module=module,
+                lesson=lesson,
+                qtype=q.qtype,
+                difficulty=1,
+                domains=[domain],
+                spec=q.spec,
+                **EXAM_FORMAT,
+            )
+            mapping[q.pk] = row.pk
+    blueprint = ExamBlueprint.objects.create(
+        content_id="sim-dva",
+        title="Simulated DVA-C02",
+        exam="dva-c02",
+        questions=QUESTIONS,
+        minutes=130,
+        passing_score=PASSING,
+        domains=WEIGHTS,
+        services={"lambda": 100},
+    )
+    return blueprint, mapping, module
+
+
+def into_database(learner, bank):
+    """A simulated learner's cards, answers, practice exams and labs, saved as the app saves them."""
+    blueprint, mapping, module = bank
+    user = UserFactory()
+    cards = {
+        pk: Card.objects.create(
+            user=user,
+            question_id=mapping[pk],
+            state=int(card.state),
+            step=card.step,
+            stability=card.stability,
+            difficulty=card.difficulty,
+            due=card.due,
+            last_review=card.last_review,
+        )
+        for pk, card in learner.cards.items()
+    }
+    ReviewLog.objects.bulk_create(
+        ReviewLog(
+            card=cards[pk],
+            user=user,
+            question_id=mapping[pk],
+            rating=rating,
+            correct=correct,
+            attempts=attempts,
+            duration_ms=8000,
+            reviewed_at=at,
+            variant_seed=0,
+            state_before=before,
+            retrievability_before=recall,
+            due_after=due,
+            mode=mode,
+        )
+        for pk, recall, correct, attempts, before, mode, at, rating, due in learner.logs
+    )
+    for at, breakdown, count in learner.attempts:
+        right = sum(r for r, _ in breakdown["domains"].values())
+        ExamAttempt.objects.create(
+            user=user,
+            blueprint=blueprint,
+            started_at=at - timedelta(hours=2),
+            ends_at=at,
+            submitted_at=at,
+            question_count=count,
+            passing_score=PASSING,
+            correct_count=right,
+            scaled_score=scaled_score(right, count),
+            passed=scaled_score(right, count) >= PASSING,
+            breakdown=breakdown,
+        )
+    for i, best in enumerate(learner.labs):
+        lab = Lab.objects.create(
+            module=module, content_id=f"lab-{user.pk}-{i}", title="A lab", statement_html="<p>Do.</p>"
+        )
+        for score in (best / 2, best):  # the best attempt counts
+            Submission.objects.create(user=user, lab=lab, status=Submission.Status.GRADED, score=score)
+    return user
+
+
+def test_the_database_path_reads_the_same_evidence_as_the_simulation(bank):
+    learner = next(L for L in map(simulate, range(200)) if len(L.attempts) >= 2 and L.labs and len(L.cards) >= 60)
+    user = into_database(learner, bank)
+    from_db = readiness.estimate(user=user, blueprint=bank[0], exam_day=learner.exam_day, now=NOW)
+    expected = estimate_from_rows(learner)
+    assert (from_db.low, from_db.mid, from_db.high) == (expected.low, expected.mid, expected.high)
+    assert from_db.pass_probability == pytest.approx(expected.pass_probability, abs=1e-9)
+    assert [(d.domain, d.seen, d.available) for d in from_db.domains] == [
+        (d.domain, d.seen, d.available) for d in expected.domains
+    ]
+    assert [d.share for d in from_db.domains] == pytest.approx([d.share for d in expected.domains], abs=1e-9)
+    assert from_db.exam_day == learner.exam_day and from_db.passing_score == PASSING
+
+
+def test_a_well_prepared_learner_gets_a_higher_band_than_a_weak_one(bank):
+    prepared = simulate(3, days=60, share=1.0, unseen=0.4, memory=0.4, exams=2, exam_in=7)
+    weak = simulate(3, days=10, share=0.2, unseen=0.05, memory=-0.5, exams=1, exam_in=7)
+    strong = readiness.estimate(
+        user=into_database(prepared, bank), blueprint=bank[0], now=NOW, exam_day=prepared.exam_day
+    )
+    poor = readiness.estimate(user=into_database(weak, bank), blueprint=bank[0], now=NOW, exam_day=weak.exam_day)
+    assert strong.enough_evidence and strong.low > poor.high, (strong, poor)
+    assert strong.pass_probability > 0.5 > poor.pass_probability
+    assert all(s.share > p.share for s, p in zip(strong.domains, poor.domains, strict=True))
+
+
+def test_with_no_evidence_the_estimate_says_so_and_the_band_is_wide(bank):
+    nothing = readiness.estimate(user=UserFactory(), blueprint=bank[0], now=NOW)
+    assert not nothing.enough_evidence
+    assert nothing.reason.startswith("Not enough evidence yet")
+    assert nothing.high - nothing.low >= 250, nothing
+    assert all(d.seen == 0 and d.high_share - d.low_share >= 0.3 for d in nothing.domains)

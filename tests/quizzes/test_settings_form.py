@@ -70,4 +70,6 @@ def test_initial_values_come_from_the_settings():
         "daily_goal": 45,
         "time_zone": "Europe/Paris",
         "day_starts_at": 5,
+        "exam_blueprint": None,
+        "exam_date": None,
     }
