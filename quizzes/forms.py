@@ -87,7 +87,10 @@ class StudySettingsForm(forms.Form):
         if blueprint and not day:
             self.add_error("exam_date", "Pick the day of your exam, or set the exam to none booked.")
         elif day and not blueprint:
-            self.add_error("exam_blueprint", "Choose the exam you sit that day, or clear the day.")
+            if day == self.initial.get("exam_date"):
+                data["exam_date"] = None  # the exam set to none booked: its day goes with it
+            else:
+                self.add_error("exam_blueprint", "Choose the exam you sit that day, or clear the day.")
         elif day and day < today and day != self.initial.get("exam_date"):
             self.add_error("exam_date", "The exam day cannot be in the past.")
         return data

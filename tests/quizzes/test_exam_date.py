@@ -73,6 +73,15 @@ def test_a_retired_exam_cannot_be_chosen(blueprint):
     assert "exam_blueprint" in form({"exam_blueprint": "dva-booked", "exam_date": "2026-06-01"}).errors
 
 
+def test_setting_the_exam_to_none_booked_clears_its_day_too(blueprint):
+    cleared = form(
+        {"exam_blueprint": "", "exam_date": "2026-06-01"},
+        initial={"exam_blueprint": blueprint, "exam_date": date(2026, 6, 1)},
+    )
+    assert cleared.is_valid(), cleared.errors
+    assert cleared.update_kwargs()["exam"] == (None, None)
+
+
 def test_a_booked_day_now_past_may_stay_while_other_settings_change(blueprint):
     kept = form(
         {"exam_blueprint": "dva-booked", "exam_date": "2026-05-01", "new_per_day": "5"},
