@@ -689,7 +689,7 @@ class Countdown:
         if self.days_left == 1:
             return "tomorrow"
         if self.days_left < 0:
-            return "is past"
+            return "day has passed"
         return f"in {self.days_left} days"
 
 

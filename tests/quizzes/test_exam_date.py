@@ -131,11 +131,15 @@ def test_without_a_booked_exam_the_dashboard_links_to_settings(client, curriculu
     assert 'id="dashboard-exam"' not in html
 
 
+def learner_today(user):
+    return services.learner_day(services.study_settings_for(user), timezone.now())
+
+
 def test_a_booked_exam_shows_its_countdown_and_the_band(client, curriculum):
     user = UserFactory()
     blueprint = ExamBlueprint.objects.get(content_id="dva-c02-compute")
     services.study_settings_update(
-        user=user, desired_retention=0.9, new_per_day=10, exam=(blueprint, timezone.now().date() + timedelta(12))
+        user=user, desired_retention=0.9, new_per_day=10, exam=(blueprint, learner_today(user) + timedelta(12))
     )
     client.force_login(user)
     html = client.get("/").content.decode()
@@ -158,3 +162,15 @@ def test_the_dashboard_with_a_booked_exam_costs_the_same_queries_as_history_grow
         reviewed(user, question, now=timezone.now())
     assert count_queries(client, "/") == few
     assert few <= 13 + 7  # the dashboard's own, the booked exam, and the estimate's six
+
+
+def test_once_the_exam_day_has_passed_the_dashboard_says_so_and_offers_to_change_it(client, curriculum):
+    user = UserFactory()
+    blueprint = ExamBlueprint.objects.get(content_id="dva-c02-compute")
+    settings = services.study_settings_for(user)
+    settings.exam_blueprint, settings.exam_date = blueprint, learner_today(user) - timedelta(days=1)
+    settings.save()
+    client.force_login(user)
+    html = client.get("/").content.decode()
+    assert "DVA-C02 day has passed" in html and "has passed." in html
+    assert "Change the exam or its day" in html and 'id="exam-band"' not in html
