@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 from courses.models import Course, Lesson, Module
 from courses.roles import make_instructor
 from labs.models import Lab, Submission
+from quizzes import exams
 from quizzes import services as quiz_services
-from quizzes.models import Card, Question, ReviewLog, ReviewSession
+from quizzes.models import Card, ExamBlueprint, Question, ReviewLog, ReviewSession
 from tests.browser.test_review_flow import fill_answer, mark_stale, settled, showing, submit
 from tests.courses.factories import UserFactory
 
@@ -120,8 +121,21 @@ def learner(live_curriculum):
             },
         },
     )
+    blueprint = ExamBlueprint.objects.get(content_id="dva-c02-compute")
+    finished = exams.exam_start(user=user, blueprint=blueprint)
+    exams.attempt_save_answer(attempt=finished, position=1, choice=["a"])
+    exams.attempt_submit(attempt=finished)
+    review = exams.review_start(attempt=finished)
+    exams.attempt_save_answer(attempt=review, position=1, choice=["a"])
+    exams.item_check(attempt=review, position=1)
+    running = exams.exam_start(user=user, blueprint=blueprint)
+    exams.attempt_save_answer(attempt=running, position=1, choice=["b"])
+    exams.attempt_flag(attempt=running, position=2, flagged=True)
     return {
         "user": user,
+        "finished_exam": finished,
+        "review_run": review,
+        "running_exam": running,
         "session": session,
         "practice": practice,
         "choice": choice,
@@ -160,6 +174,12 @@ def page_paths(learner):
         "lab page": lab.get_absolute_url(),
         "verdict page": f"/labs/{lab.content_id}/submissions/{submission.pk}/",
         "instructor overview": "/instructor/",
+        "practice exams": "/exams/",
+        "exam page with history": "/exams/dva-c02-compute/",
+        "exam question, running": f"/attempts/{learner['running_exam'].pk}/q/1/",
+        "exam review and submit": f"/attempts/{learner['running_exam'].pk}/summary/",
+        "exam results": f"/attempts/{learner['finished_exam'].pk}/results/",
+        "review run, a checked question": f"/attempts/{learner['review_run'].pk}/q/1/",
         "404 (member)": "/no-such-page/",
     }
     return visitor, member
