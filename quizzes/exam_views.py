@@ -17,7 +17,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from courses.content.loader import EXAM_DOMAINS
 from courses.models import Module
 
-from . import exams, variants
+from . import exams, readiness, variants
 from .exams import EXAMS
 from .models import Card, ExamAttempt, ExamBlueprint, ExamItem
 from .services import Outcome
@@ -151,10 +151,7 @@ def exam_detail(request, blueprint_id):
 
 
 def _readiness(user, blueprint):
-    try:
-        from . import readiness
-    except ImportError:  # pragma: no cover (the estimate ships with the readiness module)
-        return None
+    """The estimate for the learner's booked day when this is the exam they booked, else for today."""
     return readiness.estimate(user=user, blueprint=blueprint)
 
 

@@ -328,7 +328,11 @@ def stats_view(request):
 @require_http_methods(["GET", "POST"])
 def settings_view(request):
     settings = services.study_settings_for(request.user)
-    form = StudySettingsForm(request.POST or None, initial=StudySettingsForm.initial_for(settings))
+    form = StudySettingsForm(
+        request.POST or None,
+        initial=StudySettingsForm.initial_for(settings),
+        today=services.learner_day(settings, timezone.now()),  # "not in the past" by the learner's own day
+    )
     if request.method == "POST" and form.is_valid():
         services.study_settings_update(user=request.user, **form.update_kwargs())
         messages.success(request, "Study settings saved.")

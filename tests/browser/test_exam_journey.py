@@ -40,7 +40,7 @@ def test_a_short_exam_flagged_reloaded_run_out_and_reviewed(page, live_curriculu
 
     # Question 1: the right answer, by clicking; the save shows without leaving the page.
     item1 = ExamItem.objects.select_related("question").get(attempt=attempt, position=1)
-    options, right = keys_of(item1)
+    _, right = keys_of(item1)
     for key in right:
         page.locator(f'#exam-answer input[value="{key}"]').check()
     expect(page.locator("#save-note")).to_contain_text("Answer saved")

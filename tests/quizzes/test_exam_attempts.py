@@ -136,7 +136,7 @@ def test_at_zero_the_attempt_is_submitted_as_it_stands_and_late_answers_are_refu
     response = client.get(reverse("quizzes:attempt_question", args=[attempt.pk, 3]))
     assert response.url == results
     page = client.get(results).content.decode()
-    assert re.search(r'id="scaled-score">\s*%d<' % attempt.scaled_score, page)
+    assert re.search(rf'id="scaled-score">\s*{attempt.scaled_score}<', page)
     assert "submitted when the time ran out" in page
 
 
@@ -173,7 +173,7 @@ def test_every_change_is_saved_and_a_reload_shows_answers_flags_and_less_time(cl
     ExamAttempt.objects.filter(pk=attempt.pk).update(ends_at=attempt.ends_at - timedelta(minutes=10))
     page = client.get(reverse("quizzes:attempt_question", args=[attempt.pk, 1])).content.decode()
     for key in keys:
-        assert re.search(r'value="%s" checked' % key, page)
+        assert re.search(rf'value="{key}" checked', page)
     assert "Flagged for review" in page and 'aria-pressed="true"' in page
     assert int(re.search(r'data-remaining="(\d+)"', page).group(1)) <= remaining_before - 600
     saved_item = ExamItem.objects.get(attempt=attempt, position=1)
@@ -386,6 +386,9 @@ def test_the_exam_pages_render_with_history_and_the_trend_chart(client, learner)
     assert client.get(reverse("quizzes:exams")).status_code == 200
     page = client.get(reverse("quizzes:exam", args=[DVA])).content.decode()
     assert 'id="no-attempts"' in page and 'id="start-exam"' in page
+    # A new learner gets no confident number: the band is shown as too wide to go by, with its domains.
+    assert 'id="readiness-wide"' in page and "Not enough evidence yet" in page
+    assert page.count("<tr><td>DVA-C02 Domain") == 4 + 4  # the readiness table and the drill table
     for _ in range(2):
         attempt = start(client)
         client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
