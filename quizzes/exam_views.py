@@ -5,6 +5,8 @@ attempt runs, pages carry each question's public variant only: no key, no feedba
 attempt is submitted (review runs show feedback for a question once it is checked).
 """
 
+import math
+
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpResponse
@@ -21,9 +23,10 @@ from . import exams, readiness, variants
 from .exams import EXAMS
 from .models import Card, ExamAttempt, ExamBlueprint, ExamItem
 from .services import Outcome
-from .views import _feedback
+from .views import _feedback, closed_book
 
 MAX_CHOICES = 10  # more keys than any question has options: the rest are ignored
+RUNNING = "You have a timed attempt running: finish or submit it before starting another."
 
 
 def _blueprint(content_id) -> ExamBlueprint:
@@ -160,6 +163,9 @@ def exam_start(request, blueprint_id):
     blueprint = _blueprint(blueprint_id)
     try:
         attempt = exams.exam_start(user=request.user, blueprint=blueprint)
+    except exams.AttemptRunning as exc:
+        messages.info(request, RUNNING)
+        return redirect(exc.attempt)
     except ValueError as exc:
         messages.error(request, f"This exam cannot be drawn right now: {exc}.")
         return redirect(blueprint)
@@ -174,6 +180,9 @@ def drill_start(request, blueprint_id):
         return HttpResponse("Choose one of this exam's domains to drill.", status=400, content_type="text/plain")
     try:
         attempt = exams.drill_start(user=request.user, blueprint=blueprint, domain=domain)
+    except exams.AttemptRunning as exc:
+        messages.info(request, RUNNING)
+        return redirect(exc.attempt)
     except ValueError as exc:
         messages.error(request, f"No drill for that domain yet: {exc}.")
         return redirect(blueprint)
@@ -214,7 +223,8 @@ def _navigator_context(attempt) -> dict:
 def _remaining_seconds(attempt, now) -> int | None:
     if attempt.ends_at is None:
         return None
-    return max(int((attempt.ends_at - now).total_seconds()), 0)
+    # Rounded up: the page's countdown reaches zero no earlier than the server's clock.
+    return max(math.ceil((attempt.ends_at - now).total_seconds()), 0)
 
 
 def _take_context(request, attempt, item, now):
@@ -260,12 +270,24 @@ def attempt_question(request, attempt_id, position):
         return _closed_response(request, attempt)
     if not 1 <= position <= attempt.question_count:
         raise Http404("No such question in this attempt.")
+    if attempt.kind == ExamAttempt.Kind.REVIEW:
+        return _review_run_question(request, attempt, position, now)
     try:
         exams.attempt_visit(attempt=attempt, position=position, now=now)
     except exams.AttemptClosed:
         return _closed_response(request, attempt)
     context = _take_context(request, attempt, _item(attempt, position), now)
     return render(request, "quizzes/attempt_take.html", context)
+
+
+@closed_book
+def _review_run_question(request, attempt, position, now):
+    """A review run shows answers: closed-book while an exam or drill runs."""
+    try:
+        exams.attempt_visit(attempt=attempt, position=position, now=now)
+    except exams.AttemptClosed:
+        return _closed_response(request, attempt)
+    return render(request, "quizzes/attempt_take.html", _take_context(request, attempt, _item(attempt, position), now))
 
 
 def _choices(request) -> list[str]:
@@ -289,7 +311,7 @@ def attempt_answer(request, attempt_id, position):
     go = request.POST.get("go", "")
     if go == "summary" or position >= attempt.question_count:
         return redirect("quizzes:attempt_summary", attempt.pk)
-    target = position - 1 if go == "previous" and position > 1 else position + 1
+    target = max(position - 1, 1) if go == "previous" else position + 1
     return redirect("quizzes:attempt_question", attempt.pk, target)
 
 
@@ -311,6 +333,7 @@ def attempt_flag(request, attempt_id, position):
 
 
 @require_POST
+@closed_book
 def attempt_check(request, attempt_id, position):
     """Review runs: save the answer given and grade it at once."""
     attempt = _attempt_for(request, attempt_id)
@@ -355,6 +378,7 @@ def attempt_submit(request, attempt_id):
 
 
 @require_POST
+@closed_book
 def attempt_review(request, attempt_id):
     attempt = _attempt_for(request, attempt_id)
     if attempt.submitted_at is None or attempt.kind == ExamAttempt.Kind.REVIEW:
@@ -386,6 +410,7 @@ def _duration(ms: int) -> str:
 
 
 @require_GET
+@closed_book
 def attempt_results(request, attempt_id):
     attempt = _attempt_for(request, attempt_id)
     now = timezone.now()

@@ -325,6 +325,30 @@ class AttemptClosed(Exception):  # noqa: N818
     """The attempt is submitted (by the learner, or by its clock): answers can no longer change."""
 
 
+class AttemptRunning(Exception):  # noqa: N818
+    """Another timed attempt of the learner's is running: one at a time (it is the closed-book rule's anchor)."""
+
+    def __init__(self, attempt):
+        super().__init__(attempt.pk)
+        self.attempt = attempt
+
+
+TIMED_KINDS = (ExamAttempt.Kind.EXAM, ExamAttempt.Kind.DRILL)
+
+
+def running_timed_attempt(user, now=None):
+    """The learner's exam or drill whose clock is running, if any. While one runs the site is closed-book:
+    no page shows an answer (reviews, practice, other results, review runs wait), and no other timed attempt
+    starts, so nothing can be looked up on the side."""
+    now = now or timezone.now()
+    return (
+        ExamAttempt.objects.filter(user=user, submitted_at__isnull=True, ends_at__gt=now, kind__in=TIMED_KINDS)
+        .select_related("blueprint")
+        .order_by("-started_at")
+        .first()
+    )
+
+
 class NotInAttempt(Exception):  # noqa: N818
     """No question at that position in this attempt."""
 
@@ -351,7 +375,6 @@ def _seed() -> int:
 
 
 def _create_attempt(*, user, blueprint, kind, picked, seconds, now, domain="", review_of=None, seeds=None):
-
     attempt = ExamAttempt.objects.create(
         user=user,
         blueprint=blueprint,
@@ -400,6 +423,9 @@ def exam_start(*, user, blueprint, now=None):
         if running is not None:
             return running
         now = now or timezone.now()
+        other = running_timed_attempt(user, now)
+        if other is not None:
+            raise AttemptRunning(other)
         spec = blueprint_spec(blueprint)
         picked = draw(spec, drawable_questions(), seed=_seed(), recent=_recent_content_ids(user, blueprint))
         rng = random.Random(_seed())  # noqa: S311 (question order, not a secret)
@@ -424,9 +450,10 @@ def drill_start(*, user, blueprint, domain: str, now=None):
         running = open_attempt(user, blueprint, ExamAttempt.Kind.DRILL)
         if running is not None and running.domain == domain:
             return running
-        if running is not None:
-            attempt_submit(attempt=running, now=now)
         now = now or timezone.now()
+        other = running_timed_attempt(user, now)
+        if other is not None:
+            raise AttemptRunning(other)
         spec = blueprint_spec(blueprint)
         pool = pools(spec, drawable_questions())[domain]
         recent = set().union(*_recent_content_ids(user, blueprint, limit=5))
@@ -492,7 +519,6 @@ def _lock_user(user):
 
 
 def _locked(attempt):
-
     return ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
 
 
@@ -518,7 +544,6 @@ def attempt_is_open(attempt, now) -> bool:
 
 def attempt_finish_if_overdue(*, attempt, now=None) -> bool:
     """Submit an attempt whose clock has run out, as it stands, at the moment it ran out. True if it is closed."""
-
     now = now or timezone.now()
     if attempt.submitted_at is not None:
         return True
@@ -530,75 +555,71 @@ def attempt_finish_if_overdue(*, attempt, now=None) -> bool:
 
 def attempt_visit(*, attempt, position: int, now=None):
     """The learner opens question `position`: the time so far goes to the question they leave."""
-
     now = now or timezone.now()
     if not 1 <= position <= attempt.question_count:
         raise NotInAttempt(position)
+    _finish_then_refuse(attempt, now)
     with transaction.atomic():
-        locked = _locked(attempt)
-        if not attempt_is_open(locked, now):
-            raise AttemptClosed(attempt.pk)
+        locked = _open_for_write(attempt, now)
         if locked.current_position != position:
             _account_time(locked, now, move_to=position)
         attempt.current_position, attempt.current_since = locked.current_position, locked.current_since
 
 
 def _valid_keys(item) -> tuple[list, str, int]:
-
     public = variants.render_variant(item.question.spec, item.variant_seed).public
     return [o["key"] for o in public.get("options", [])], public["type"], public.get("choose", 1)
+
+
+def _open_for_write(attempt, now):
+    """The attempt, locked, if it still takes answers; else AttemptClosed. Call inside a transaction."""
+    locked = _locked(attempt)
+    if not attempt_is_open(locked, now):
+        raise AttemptClosed(attempt.pk)
+    return locked
+
+
+def _finish_then_refuse(attempt, now):
+    """Before a write: an attempt whose clock has run out is submitted now, and the write refused."""
+    if attempt_finish_if_overdue(attempt=attempt, now=now):
+        raise AttemptClosed(attempt.pk)
 
 
 def attempt_save_answer(*, attempt, position: int, choice, now=None):
     """Save the learner's current answer to one question (any change, kept at once). Returns the item.
 
-    Keys that are not options are dropped; a single-answer question keeps one. Raises AttemptClosed once the
-    attempt is submitted or its clock has run out (then it is submitted as it stood)."""
-
+    Keys that are not options are dropped; a single-answer question keeps the last one given. Raises
+    AttemptClosed once the attempt is submitted or its clock has run out (then it is submitted as it stood)."""
     now = now or timezone.now()
+    _finish_then_refuse(attempt, now)
     with transaction.atomic():
-        locked = _locked(attempt)
-        if not attempt_is_open(locked, now):
-            closed = True
-        else:
-            closed = False
-            item = ExamItem.objects.select_related("question").filter(attempt=locked, position=position).first()
-            if item is None:
-                raise NotInAttempt(position)
-            if locked.kind == locked.Kind.REVIEW and item.correct is not None:
-                raise AttemptClosed(attempt.pk)  # checked in review: the answer stands
-            keys, qtype, _ = _valid_keys(item)
-            chosen = sorted({key for key in (choice or []) if isinstance(key, str) and key in keys})
-            if qtype == "single":
-                chosen = chosen[-1:] if len(chosen) <= 1 else [k for k in choice if k in keys][-1:]
-            if chosen != item.choice:
-                item.choice = chosen
-                item.changes = min(item.changes + 1, 32_000)
-                item.answered_at = now if chosen else None
-                item.save(update_fields=["choice", "changes", "answered_at"])
-            if locked.current_position != position:
-                _account_time(locked, now, move_to=position)
-            return item
-    if closed:
-        attempt_finish_if_overdue(attempt=attempt, now=now)
-        raise AttemptClosed(attempt.pk)
+        locked = _open_for_write(attempt, now)
+        item = ExamItem.objects.select_related("question").filter(attempt=locked, position=position).first()
+        if item is None:
+            raise NotInAttempt(position)
+        if locked.kind == ExamAttempt.Kind.REVIEW and item.correct is not None:
+            raise AttemptClosed(attempt.pk)  # checked in review: the answer stands
+        keys, qtype, _ = _valid_keys(item)
+        given = [key for key in (choice or []) if isinstance(key, str) and key in keys]
+        chosen = given[-1:] if qtype == "single" else sorted(set(given))
+        if chosen != item.choice:
+            item.choice = chosen
+            item.changes = min(item.changes + 1, 32_000)
+            item.answered_at = now if chosen else None
+            item.save(update_fields=["choice", "changes", "answered_at"])
+        if locked.current_position != position:
+            _account_time(locked, now, move_to=position)
+        return item
 
 
 def attempt_flag(*, attempt, position: int, flagged: bool, now=None):
-
     now = now or timezone.now()
+    _finish_then_refuse(attempt, now)
     with transaction.atomic():
-        locked = _locked(attempt)
-        if not attempt_is_open(locked, now):
-            closed = True
-        else:
-            updated = ExamItem.objects.filter(attempt=locked, position=position).update(flagged=bool(flagged))
-            if not updated:
-                raise NotInAttempt(position)
-            return bool(flagged)
-    if closed:
-        attempt_finish_if_overdue(attempt=attempt, now=now)
-        raise AttemptClosed(attempt.pk)
+        locked = _open_for_write(attempt, now)
+        if not ExamItem.objects.filter(attempt=locked, position=position).update(flagged=bool(flagged)):
+            raise NotInAttempt(position)
+        return bool(flagged)
 
 
 def item_check(*, attempt, position: int, now=None):
@@ -621,7 +642,6 @@ def item_check(*, attempt, position: int, now=None):
 
 
 def _is_right(item) -> bool:
-
     variant = variants.render_variant(item.question.spec, item.variant_seed)
     return frozenset(item.choice) == variant.answer
 
@@ -632,7 +652,6 @@ def attempt_submit(*, attempt, now=None):
     Exams and drills get a score, and their missed questions go into the learner's review deck as lapses
     (after the score is recorded; the deck never changes it). Review runs are closed with no score.
     Submitting twice changes nothing."""
-
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(attempt)
@@ -722,7 +741,6 @@ def _missed_into_deck(attempt, missed, now):
 
 def finish_overdue(now=None) -> int:
     """Submit every attempt whose clock ran out while nobody was looking (the reaper's job). Returns how many."""
-
     now = now or timezone.now()
     count = 0
     for attempt in ExamAttempt.objects.filter(submitted_at__isnull=True, ends_at__lte=now).select_related("user"):

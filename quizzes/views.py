@@ -4,6 +4,7 @@ Every view needs a login (deny-by-default middleware) and only ever reads or wri
 sessions and cards are looked up with user=request.user, so another learner's ids are 404s.
 """
 
+import functools
 import uuid
 
 from django.contrib import messages
@@ -14,12 +15,34 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from courses.models import Lesson, Module
 
-from . import services, stats, variants
+from . import exams, services, stats, variants
 from .forms import CardFilterForm, StudySettingsForm
 from .models import Card, ReviewSession
+
+CLOSED_BOOK = (
+    "Your practice exam is running: reviews, practice and past results wait until you submit it "
+    "(or its time runs out), as on exam day."
+)
+
+
+def closed_book(view):
+    """While the learner's exam or drill runs, a page that could show an answer sends them back to it."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        running = exams.running_timed_attempt(request.user)
+        if running is None:
+            return view(request, *args, **kwargs)
+        messages.info(request, CLOSED_BOOK)
+        if request.htmx:
+            return HttpResponseClientRedirect(running.get_absolute_url())
+        return redirect(running)
+
+    return wrapper
 
 
 def _session_for(request, session_id) -> ReviewSession:
@@ -49,6 +72,7 @@ def review_home(request):
 
 
 @require_POST
+@closed_book
 def review_start(request):
     session = services.session_start_daily(user=request.user)
     if not session.queue:
@@ -60,6 +84,7 @@ def review_start(request):
 
 
 @require_POST
+@closed_book
 def practice_start(request, module_id):
     module = get_object_or_404(Module.objects.published(), content_id=module_id)
     session = services.session_start_practice(user=request.user, module=module)
@@ -87,6 +112,7 @@ def _safe_next(request) -> str:
 
 
 @require_POST
+@closed_book
 def lesson_check_start(request, lesson_id):
     lesson = get_object_or_404(Lesson.objects.published(), content_id=lesson_id)
     session = services.session_start_lesson_check(user=request.user, lesson=lesson)
@@ -169,12 +195,14 @@ def _rows(public: dict, tried: dict) -> list[dict]:
 
 
 @require_GET
+@closed_book
 def session_detail(request, session_id):
     session = _session_for(request, session_id)
     return _render_current(request, session, partial=bool(request.htmx))
 
 
 @require_POST
+@closed_book
 def session_answer(request, session_id):
     session = _session_for(request, session_id)
     try:

@@ -232,7 +232,8 @@ def card_pages(page, learner) -> dict:
         found[f"card browser {path}"] = member_checks(page)
     path = f"/review/cards/{card.pk}/"
     page.goto(path)
-    expect(page.locator("#card-history tbody tr")).to_have_count(1)
+    # Its answer in the test, and a lapse if the fixture's practice exam drew and missed it.
+    expect(page.locator("#card-history tbody tr")).to_have_count(ReviewLog.objects.filter(card=card).count())
     found[f"card history {path}"] = member_checks(page)
     return found
 

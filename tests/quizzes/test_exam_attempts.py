@@ -448,3 +448,67 @@ def test_the_question_page_and_a_save_take_a_few_queries_whatever_the_history(cl
         exams.attempt_submit(attempt=exams.exam_start(user=learner, blueprint=blueprint))
     assert counts() == first
     assert first[0] <= 12 and first[1] <= 10, first
+
+
+# --- closed book while a timed attempt runs ---------------------------------------------------------------
+
+
+def test_while_an_exam_runs_nothing_shows_an_answer_or_starts_another_attempt(client, learner):
+    from courses.models import Lesson
+    from quizzes.models import ReviewSession
+
+    # An older exam with results, and a practice session left open, both from before this exam.
+    old = start(client, CLF)
+    client.post(reverse("quizzes:attempt_submit", args=[old.pk]))
+    practice = ReviewSession.objects.create(user=learner, mode="practice", queue=[old.items.first().question_id])
+    attempt = start(client)
+    exam_page = attempt.get_absolute_url()
+    lesson = Lesson.objects.published().filter(questions__isnull=False).first()
+    shown = client.get(reverse("quizzes:session", args=[practice.pk]))
+    blocked = [
+        client.post(reverse("quizzes:drill_start", args=[DVA]), {"domain": "dva-c02/d1"}),
+        client.post(reverse("quizzes:drill_start", args=[CLF]), {"domain": "clf-c02/d1"}),
+        client.post(reverse("quizzes:exam_start", args=[CLF])),
+        client.post(reverse("quizzes:practice", args=["lambda"])),
+        client.post(reverse("quizzes:start")),
+        client.post(reverse("quizzes:lesson_check", args=[lesson.content_id])),
+        shown,
+        client.post(reverse("quizzes:answer", args=[practice.pk]), {"presentation": "x", "give_up": "1"}),
+        client.get(reverse("quizzes:attempt_results", args=[old.pk])),
+        client.post(reverse("quizzes:attempt_review", args=[old.pk])),
+    ]
+    for response in blocked:
+        assert response.status_code == 302 and response.url == exam_page, response
+    htmx = client.post(reverse("quizzes:answer", args=[practice.pk]), {"give_up": "1"}, headers=HX)
+    assert htmx.headers["HX-Redirect"] == exam_page
+    assert ExamAttempt.objects.filter(user=learner).count() == 2  # no drill, no second exam
+    assert not ReviewLog.objects.filter(user=learner, session=practice).exists()
+    assert ReviewSession.objects.filter(user=learner).count() == 1
+    assert "Your practice exam is running" in client.get(exam_page).content.decode()
+    # Submitted, the site opens again.
+    client.post(reverse("quizzes:attempt_submit", args=[attempt.pk]))
+    assert client.get(reverse("quizzes:attempt_results", args=[old.pk])).status_code == 200
+    assert client.get(reverse("quizzes:session", args=[practice.pk])).status_code == 200
+    assert client.post(reverse("quizzes:drill_start", args=[DVA]), {"domain": "dva-c02/d1"}).status_code == 302
+    assert ExamAttempt.objects.filter(user=learner, kind="drill").count() == 1
+
+
+def test_a_review_run_waits_while_a_drill_runs(client, learner):
+    old = start(client, CLF)
+    client.post(reverse("quizzes:attempt_submit", args=[old.pk]))
+    client.post(reverse("quizzes:attempt_review", args=[old.pk]))
+    review = ExamAttempt.objects.get(kind="review")
+    client.post(reverse("quizzes:drill_start", args=[DVA]), {"domain": "dva-c02/d2"})
+    drill = ExamAttempt.objects.get(kind="drill")
+    for response in (
+        client.get(reverse("quizzes:attempt_question", args=[review.pk, 1])),
+        client.post(reverse("quizzes:attempt_check", args=[review.pk, 1]), {"choice": ["a"]}),
+    ):
+        assert response.status_code == 302 and response.url == drill.get_absolute_url()
+    assert not review.items.filter(correct__isnull=False).exists()
+
+
+def test_previous_on_the_first_question_stays_on_it(client, learner):
+    attempt = start(client)
+    url = reverse("quizzes:attempt_answer", args=[attempt.pk, 1])
+    assert client.post(url, {"go": "previous"}).url == reverse("quizzes:attempt_question", args=[attempt.pk, 1])
