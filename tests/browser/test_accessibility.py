@@ -128,14 +128,11 @@ def learner(live_curriculum):
     review = exams.review_start(attempt=finished)
     exams.attempt_save_answer(attempt=review, position=1, choice=["a"])
     exams.item_check(attempt=review, position=1)
-    running = exams.exam_start(user=user, blueprint=blueprint)
-    exams.attempt_save_answer(attempt=running, position=1, choice=["b"])
-    exams.attempt_flag(attempt=running, position=2, flagged=True)
     return {
         "user": user,
+        "blueprint": blueprint,
         "finished_exam": finished,
         "review_run": review,
-        "running_exam": running,
         "session": session,
         "practice": practice,
         "choice": choice,
@@ -176,8 +173,6 @@ def page_paths(learner):
         "instructor overview": "/instructor/",
         "practice exams": "/exams/",
         "exam page with history": "/exams/dva-c02-compute/",
-        "exam question, running": f"/attempts/{learner['running_exam'].pk}/q/1/",
-        "exam review and submit": f"/attempts/{learner['running_exam'].pk}/summary/",
         "exam results": f"/attempts/{learner['finished_exam'].pk}/results/",
         "review run, a checked question": f"/attempts/{learner['review_run'].pk}/q/1/",
         "404 (member)": "/no-such-page/",
@@ -238,6 +233,25 @@ def card_pages(page, learner) -> dict:
     return found
 
 
+def running_exam_pages(page, learner) -> dict:
+    """A running exam (last: while it runs, the review pages are closed-book): a question answered and
+    flagged, with its clock and navigator, and the review-and-submit screen."""
+    running = exams.exam_start(user=learner["user"], blueprint=learner["blueprint"])
+    exams.attempt_save_answer(attempt=running, position=1, choice=["b"])
+    exams.attempt_flag(attempt=running, position=2, flagged=True)
+    found = {}
+    for name, path in [
+        ("exam question, running", f"/attempts/{running.pk}/q/1/"),
+        ("exam review and submit", f"/attempts/{running.pk}/summary/"),
+    ]:
+        page.goto(path)
+        expect(page.locator("#exam-clock")).to_be_visible()
+        assert page.url.endswith(path), f"{name}: went to {page.url}"
+        found[f"{name} {path}"] = member_checks(page)
+    exams.attempt_submit(attempt=running)
+    return found
+
+
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("size", ["desktop", "phone"])
 def test_no_serious_axe_violations_on_any_page(browser, live_server, learner, scheme, size):
@@ -259,9 +273,12 @@ def test_no_serious_axe_violations_on_any_page(browser, live_server, learner, sc
             expect(page.locator("main")).to_be_visible()
             if name == "review session":
                 expect(page.locator("#answer-form")).to_be_visible()
+            if "exam" in name or "review run" in name:
+                assert page.url.endswith(path), f"{name}: went to {page.url}"
             found[f"{name} {path}"] = axe_violations(page) + one_h1(page) + no_sideways_scroll(page)
         found.update(review_states(page, learner))
         found.update(card_pages(page, learner))
+        found.update(running_exam_pages(page, learner))
     finally:
         context.close()
     found = {where: v for where, v in found.items() if v}
