@@ -60,3 +60,27 @@ def on_lesson_page(name: str):
 
 def lesson_page_context(lesson) -> dict:
     return {name: function(lesson) for name, function in _lesson_page.items()}
+
+
+_gradebook = {}
+
+
+def on_gradebook(name: str):
+    """Register function(user_ids, *, now) -> {user_id: {column: value}}: columns of a cohort's gradebook.
+
+    Each function must answer for all the students at once in a fixed number of queries."""
+
+    def register(function):
+        _gradebook[name] = function
+        return function
+
+    return register
+
+
+def gradebook_columns(user_ids, *, now) -> dict:
+    """{user_id: {column: value}} merged from every app's gradebook functions."""
+    merged = {user_id: {} for user_id in user_ids}
+    for function in _gradebook.values():
+        for user_id, columns in function(user_ids, now=now).items():
+            merged.setdefault(user_id, {}).update(columns)
+    return merged

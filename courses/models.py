@@ -188,3 +188,68 @@ class ThrottleHit(models.Model):
 
     def __str__(self):
         return f"{self.scope} at {self.at}"
+
+
+class CourseStaff(models.Model):
+    """Who runs a course besides learning in it: its owner and editors (authoring and cohorts build on it)."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        EDITOR = "editor", "Editor"
+
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="staff")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="course_roles")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["course", "user"], name="unique_course_staff")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) of {self.course_id}"
+
+
+class CohortQuerySet(models.QuerySet):
+    def taught_by(self, user):
+        """The cohorts this user teaches: every lookup of a cohort by an instructor goes through here."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(instructors=user)
+
+
+class Cohort(models.Model):
+    """A class of students taking a course together, run by its instructors, joined with a code."""
+
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="cohorts")
+    name = models.CharField(max_length=120)
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    join_code = models.CharField(max_length=16, unique=True)
+    instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="cohorts_taught")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="CohortMembership", related_name="cohorts_joined"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CohortQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_on", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("courses:cohort", args=[self.pk])
+
+
+class CohortMembership(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cohort_memberships")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cohort", "user"], name="unique_cohort_member")]
+
+    def __str__(self):
+        return f"{self.user} in {self.cohort_id}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cohort_views, views
 
 app_name = "courses"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("glossary/", views.glossary, name="glossary"),
     path("instructor/", views.instructor_overview, name="instructor_overview"),
+    path("instructor/cohorts/", cohort_views.cohort_list, name="cohorts"),
+    path("instructor/cohorts/<int:cohort_id>/", cohort_views.cohort_detail, name="cohort"),
+    path("instructor/cohorts/<int:cohort_id>/gradebook.csv", cohort_views.cohort_csv, name="cohort_csv"),
+    path("join/", cohort_views.cohort_join, name="join"),
+    path("join/<str:code>/", cohort_views.cohort_join, name="join_code"),
 ]

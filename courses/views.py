@@ -70,6 +70,7 @@ def home(request):
         percent=_percent(done, total),
         next_lesson=_next_lesson(request.user),
         first_run=not LessonProgress.objects.filter(user=request.user).exists(),
+        cohorts=list(request.user.cohorts_joined.only("name", "ends_on")),
         recent=LessonProgress.objects.filter(user=request.user, completed_at__isnull=False)
         .select_related("lesson__module")
         .order_by("-completed_at")[:5],

@@ -27,6 +27,12 @@ class QuizzesConfig(AppConfig):
 
             return exam_countdown(user)
 
+        @hooks.on_gradebook("reviews")
+        def reviews_and_exams(user_ids, *, now):
+            from .stats import gradebook_columns
+
+            return gradebook_columns(user_ids, now=now)
+
         @hooks.on_module_page("question_count")
         def question_count(module):
             from .models import Question

@@ -252,3 +252,52 @@ def stats_for(user, *, scheduler: Scheduler, desired: float, now=None, settings:
             "today": today,
         },
     }
+
+
+def gradebook_columns(user_ids, *, now) -> dict:
+    """A cohort gradebook's review and exam columns for many students, in two queries.
+
+    True retention: the share of reviews of cards already in Review state answered right at the first try."""
+    from datetime import timedelta
+
+    from django.db.models import Count, Max, Q
+
+    from .models import Card, ExamAttempt, ReviewLog
+
+    week, month = now - timedelta(days=7), now - timedelta(days=30)
+    in_review = Q(state_before=Card.State.REVIEW)
+    kept = in_review & Q(correct=True, attempts=1)
+    recent = Q(reviewed_at__gte=week)
+    rows = (
+        ReviewLog.objects.filter(user_id__in=user_ids, reviewed_at__gte=month)
+        .values("user_id")
+        .annotate(
+            r7=Count("pk", filter=recent),
+            r30=Count("pk"),
+            k7=Count("pk", filter=recent & in_review),
+            c7=Count("pk", filter=recent & kept),
+            k30=Count("pk", filter=in_review),
+            c30=Count("pk", filter=kept),
+            last=Max("reviewed_at"),
+        )
+    )
+    columns = {}
+    for row in rows:
+        columns[row["user_id"]] = {
+            "reviews_7": row["r7"],
+            "reviews_30": row["r30"],
+            "retention_7": row["c7"] / row["k7"] if row["k7"] else None,
+            "retention_30": row["c30"] / row["k30"] if row["k30"] else None,
+            "last_activity": row["last"],
+        }
+    exams = (
+        ExamAttempt.objects.scored()
+        .filter(user_id__in=user_ids, kind=ExamAttempt.Kind.EXAM)
+        .order_by("submitted_at", "pk")
+        .values_list("user_id", "scaled_score")
+    )
+    for user_id, score in exams:
+        entry = columns.setdefault(user_id, {})
+        entry["exam_best"] = max(entry.get("exam_best") or 0, score)
+        entry["exam_last"] = score
+    return columns
