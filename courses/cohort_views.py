@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import cohorts
-from .models import Cohort, Course
+from .models import Cohort, CohortDueDate, Course
 from .roles import is_instructor
 
 
@@ -30,6 +30,15 @@ class CohortForm(forms.Form):
         if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
             self.add_error("ends_on", "The cohort must end on or after the day it starts.")
         return data
+
+
+class DueDateForm(forms.Form):
+    item = forms.ChoiceField(label="Lesson, lab or practice exam")
+    due_on = forms.DateField(label="Due on", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = [("", "Choose…"), *cohorts.due_choices()]
 
 
 class JoinForm(forms.Form):
@@ -68,12 +77,44 @@ def cohort_list(request):
 
 
 @require_GET
-def cohort_detail(request, cohort_id):
+def cohort_detail(request, cohort_id, *, due_form=None, status=200):
     cohort = _cohort_for(request, cohort_id)
     rows, sort = cohorts.sort_rows(cohorts.gradebook(cohort), request.GET.get("sort", "student"))
     invite = request.build_absolute_uri(f"/join/{cohort.join_code}/")
-    context = {"cohort": cohort, "rows": rows, "sort": sort, "invite": invite, "columns": COLUMNS}
-    return render(request, "courses/cohort_detail.html", context)
+    context = {
+        "cohort": cohort,
+        "rows": rows,
+        "sort": sort,
+        "invite": invite,
+        "columns": COLUMNS,
+        "dues": cohorts.due_list(cohort),
+        "form": due_form or DueDateForm(initial={"due_on": cohort.ends_on}),
+    }
+    return render(request, "courses/cohort_detail.html", context, status=status)
+
+
+@require_POST
+def cohort_due_set(request, cohort_id):
+    cohort = _cohort_for(request, cohort_id)
+    form = DueDateForm(request.POST)
+    if form.is_valid():
+        try:
+            cohorts.due_date_set(cohort=cohort, item=form.cleaned_data["item"], due_on=form.cleaned_data["due_on"])
+        except ValidationError as exc:
+            form.add_error("item", exc.message_dict.get("item"))
+        else:
+            messages.success(request, "Due date set; the cohort's students see it on their dashboard.")
+            return redirect(cohort)
+    request.method = "GET"  # render the page with the form's errors
+    return cohort_detail(request, cohort_id, due_form=form, status=400)
+
+
+@require_POST
+def cohort_due_remove(request, cohort_id, due_id):
+    cohort = _cohort_for(request, cohort_id)
+    get_object_or_404(CohortDueDate, pk=due_id, cohort=cohort).delete()
+    messages.success(request, "Due date removed.")
+    return redirect(cohort)
 
 
 # The gradebook's sortable columns: (sort key, heading).

@@ -9,7 +9,7 @@ import csv
 import io
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -17,7 +17,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from . import hooks
-from .models import Cohort, CohortMembership, Course, LessonProgress
+from .models import Cohort, CohortDueDate, CohortMembership, Course, LessonProgress
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: read aloud and typed from a slide
 CODE_LENGTH = 8
@@ -200,3 +200,68 @@ def gradebook_csv(cohort: Cohort, rows) -> str:
             ]
         )
     return "\ufeff" + out.getvalue()
+
+
+# --- due dates ----------------------------------------------------------------------------------------------
+
+DUE_KINDS = [kind for kind, _ in CohortDueDate.Kind.choices]
+
+
+def due_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """What a cohort may set a due date on, grouped by kind: [(label, [("lab:slug", title), ...]), ...]."""
+    groups = []
+    for kind, label in CohortDueDate.Kind.choices:
+        items = hooks.due_targets(kind)
+        groups.append((label, [(f"{kind}:{content_id}", item["title"]) for content_id, item in items.items()]))
+    return groups
+
+
+@transaction.atomic
+def due_date_set(*, cohort: Cohort, item: str, due_on: date) -> CohortDueDate:
+    """Set (or move) the due date of "kind:content_id" for a cohort."""
+    kind, _, target = (item or "").partition(":")
+    if kind not in DUE_KINDS or target not in hooks.due_targets(kind, [target]):
+        raise ValidationError({"item": "Choose a lesson, lab or practice exam of this course."})
+    due, _ = CohortDueDate.objects.update_or_create(
+        cohort=cohort, kind=kind, target=target, defaults={"due_on": due_on}
+    )
+    return due
+
+
+def due_list(cohort: Cohort) -> list[dict]:
+    """The cohort's due dates with what each names (one query per kind)."""
+    dues = list(CohortDueDate.objects.filter(cohort=cohort))
+    return _described(dues, user=None)
+
+
+def _described(dues, *, user) -> list[dict]:
+    by_kind = {}
+    for due in dues:
+        by_kind.setdefault(due.kind, []).append(due.target)
+    found = {kind: hooks.due_targets(kind, targets, user=user) for kind, targets in by_kind.items()}
+    rows = []
+    for due in dues:
+        item = found.get(due.kind, {}).get(due.target)
+        if item is not None:  # a retired lesson or lab drops out of the list, and its row stays for history
+            rows.append({"due": due, "kind": due.get_kind_display(), **item})
+    return rows
+
+
+RECENT_PAST = timedelta(days=14)
+
+
+def student_due_items(user, *, today: date) -> list[dict]:
+    """For a student's dashboard: their cohorts' due dates from two weeks ago on, soonest first, each with done
+    and overdue (a fixed number of queries)."""
+    dues = list(
+        CohortDueDate.objects.filter(
+            cohort__memberships__user=user, cohort__ends_on__gte=today, due_on__gte=today - RECENT_PAST
+        )
+        .select_related("cohort")
+        .order_by("due_on", "kind", "target")
+    )
+    rows = _described(dues, user=user)
+    for row in rows:
+        row["overdue"] = not row["done"] and row["due"].due_on < today
+        row["days_left"] = (row["due"].due_on - today).days
+    return rows

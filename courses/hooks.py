@@ -84,3 +84,23 @@ def gradebook_columns(user_ids, *, now) -> dict:
         for user_id, columns in function(user_ids, now=now).items():
             merged.setdefault(user_id, {}).update(columns)
     return merged
+
+
+_due_targets = {}
+
+
+def on_due_target(kind: str):
+    """Register function(content_ids, *, user=None) -> {content_id: {"title", "url", "done"}} for what a cohort
+    may set due dates on (kind "lab", "exam"...): content_ids None means every live one; with a user, "done"
+    says whether that student has done it (else False). One or two queries, whatever the number of ids."""
+
+    def register(function):
+        _due_targets[kind] = function
+        return function
+
+    return register
+
+
+def due_targets(kind: str, content_ids=None, *, user=None) -> dict:
+    function = _due_targets.get(kind)
+    return function(content_ids, user=user) if function else {}

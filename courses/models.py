@@ -253,3 +253,25 @@ class CohortMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} in {self.cohort_id}"
+
+
+class CohortDueDate(models.Model):
+    """A cohort's deadline for a lesson, a lab or a practice exam (named by its content id: labs and exams
+    belong to other apps, which say through courses.hooks what their ids name and when a student is done)."""
+
+    class Kind(models.TextChoices):
+        LESSON = "lesson", "Lesson"
+        LAB = "lab", "Lab"
+        EXAM = "exam", "Practice exam"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="due_dates")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    target = models.CharField(max_length=100)
+    due_on = models.DateField()
+
+    class Meta:
+        ordering = ["due_on", "kind", "target"]
+        constraints = [models.UniqueConstraint(fields=["cohort", "kind", "target"], name="unique_cohort_due")]
+
+    def __str__(self):
+        return f"{self.kind} {self.target} due {self.due_on}"

@@ -16,6 +16,12 @@ urlpatterns = [
     path("instructor/cohorts/", cohort_views.cohort_list, name="cohorts"),
     path("instructor/cohorts/<int:cohort_id>/", cohort_views.cohort_detail, name="cohort"),
     path("instructor/cohorts/<int:cohort_id>/gradebook.csv", cohort_views.cohort_csv, name="cohort_csv"),
+    path("instructor/cohorts/<int:cohort_id>/due/", cohort_views.cohort_due_set, name="cohort_due"),
+    path(
+        "instructor/cohorts/<int:cohort_id>/due/<int:due_id>/remove/",
+        cohort_views.cohort_due_remove,
+        name="cohort_due_remove",
+    ),
     path("join/", cohort_views.cohort_join, name="join"),
     path("join/<str:code>/", cohort_views.cohort_join, name="join_code"),
 ]

@@ -10,11 +10,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from . import hooks
+from .cohorts import student_due_items
 from .content.loader import EXAM_DOMAINS
 from .models import Course, GlossaryTerm, Lesson, LessonProgress, Module
 from .roles import is_instructor
@@ -71,6 +73,7 @@ def home(request):
         next_lesson=_next_lesson(request.user),
         first_run=not LessonProgress.objects.filter(user=request.user).exists(),
         cohorts=list(request.user.cohorts_joined.only("name", "ends_on")),
+        due_items=student_due_items(request.user, today=timezone.localdate()),
         recent=LessonProgress.objects.filter(user=request.user, completed_at__isnull=False)
         .select_related("lesson__module")
         .order_by("-completed_at")[:5],

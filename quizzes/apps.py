@@ -33,6 +33,26 @@ class QuizzesConfig(AppConfig):
 
             return gradebook_columns(user_ids, now=now)
 
+        @hooks.on_due_target("exam")
+        def exams_due(content_ids, *, user=None):
+            from .models import ExamAttempt, ExamBlueprint
+
+            rows = ExamBlueprint.objects.published()
+            if content_ids is not None:
+                rows = rows.filter(content_id__in=content_ids)
+            rows = list(rows)
+            done = set()
+            if user is not None and rows:
+                done = set(
+                    ExamAttempt.objects.filter(user=user, blueprint__in=rows, kind=ExamAttempt.Kind.EXAM)
+                    .finished()
+                    .values_list("blueprint__content_id", flat=True)
+                )
+            return {
+                b.content_id: {"title": b.title, "url": b.get_absolute_url(), "done": b.content_id in done}
+                for b in rows
+            }
+
         @hooks.on_module_page("question_count")
         def question_count(module):
             from .models import Question

@@ -128,8 +128,22 @@ def learner(live_curriculum):
     review = exams.review_start(attempt=finished)
     exams.attempt_save_answer(attempt=review, position=1, choice=["a"])
     exams.item_check(attempt=review, position=1)
+    from courses import cohorts
+
+    today = timezone.localdate()
+    cohort = cohorts.cohort_create(
+        course=Course.objects.get(),
+        instructor=user,
+        name="Axe class",
+        starts_on=today,
+        ends_on=today.replace(year=today.year + 1),
+    )
+    cohorts.cohort_join(user=user, code=cohort.join_code)
+    cohorts.due_date_set(cohort=cohort, item=f"lab:{lab.content_id}", due_on=today)
+    cohorts.due_date_set(cohort=cohort, item="exam:dva-c02-compute", due_on=today.replace(year=today.year + 1))
     return {
         "user": user,
+        "cohort": cohort,
         "blueprint": blueprint,
         "finished_exam": finished,
         "review_run": review,
@@ -171,6 +185,9 @@ def page_paths(learner):
         "lab page": lab.get_absolute_url(),
         "verdict page": f"/labs/{lab.content_id}/submissions/{submission.pk}/",
         "instructor overview": "/instructor/",
+        "cohorts": "/instructor/cohorts/",
+        "cohort gradebook and due dates": f"/instructor/cohorts/{learner['cohort'].pk}/",
+        "join by invite link": f"/join/{learner['cohort'].join_code}/",
         "practice exams": "/exams/",
         "exam page with history": "/exams/dva-c02-compute/",
         "exam results": f"/attempts/{learner['finished_exam'].pk}/results/",

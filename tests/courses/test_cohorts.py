@@ -230,4 +230,54 @@ def test_the_cohort_page_keeps_its_query_count_as_students_grow(client, cohort, 
     few = count()
     add(8)
     assert count() == few
-    assert few <= 12
+    assert few <= 16  # the gradebook (4), its hooks (3), due dates and their choices (4), session and user
+
+
+# --- due dates ----------------------------------------------------------------------------------------------
+
+
+def test_due_dates_are_set_by_the_instructor_and_shown_to_students_with_what_is_done(client, cohort, teacher):
+    from labs.models import Lab, Submission
+
+    lesson = Lesson.objects.published().order_by("pk").first()
+    lab = Lab.objects.published().order_by("pk").first()
+    client.force_login(teacher)
+    today = timezone.localdate()
+    for item, due_on in (
+        (f"lesson:{lesson.content_id}", today + timedelta(3)),
+        (f"lab:{lab.content_id}", today - timedelta(2)),
+        ("exam:dva-c02-compute", today + timedelta(20)),
+    ):
+        response = client.post(reverse("courses:cohort_due", args=[cohort.pk]), {"item": item, "due_on": due_on})
+        assert response.status_code == 302, response.content[:500]
+    bad = client.post(reverse("courses:cohort_due", args=[cohort.pk]), {"item": "lab:no-such-lab", "due_on": today})
+    assert bad.status_code == 400
+    assert cohort.due_dates.count() == 3
+    page = client.get(reverse("courses:cohort", args=[cohort.pk])).content.decode()
+    assert lesson.title in page and lab.title in page
+    # A student of the cohort sees them, soonest first, with the lesson done and the lab overdue.
+    student = UserFactory()
+    cohorts.cohort_join(user=student, code=cohort.join_code)
+    lesson_set_complete(user=student, lesson=lesson)
+    Submission.objects.create(user=student, lab=lab, files={}, status="graded", verdict="failed", score=0.5)
+    items = cohorts.student_due_items(student, today=today)
+    assert [row["due"].kind for row in items] == ["lab", "lesson", "exam"]
+    assert [row["title"] for row in items][:2] == [lab.title, lesson.title]
+    assert [(row["done"], row["overdue"]) for row in items] == [(False, True), (True, False), (False, False)]
+    client.force_login(student)
+    dashboard = client.get("/").content.decode()
+    assert 'id="dashboard-due-dates"' in dashboard and "overdue" in dashboard and "done ✓" in dashboard
+    # Someone outside the cohort sees none; another instructor cannot set or remove its due dates.
+    assert cohorts.student_due_items(UserFactory(), today=today) == []
+    other = UserFactory()
+    make_instructor(other)
+    client.force_login(other)
+    due = cohort.due_dates.first()
+    assert client.post(reverse("courses:cohort_due_remove", args=[cohort.pk, due.pk])).status_code == 404
+    assert (
+        client.post(reverse("courses:cohort_due", args=[cohort.pk]), {"item": "exam:dva-c02-compute"}).status_code
+        == 404
+    )
+    client.force_login(teacher)
+    assert client.post(reverse("courses:cohort_due_remove", args=[cohort.pk, due.pk])).status_code == 302
+    assert cohort.due_dates.count() == 2

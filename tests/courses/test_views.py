@@ -312,7 +312,9 @@ def test_dashboard_and_module_queries_do_not_grow(client, curriculum):
         lesson_set_complete(user=user, lesson=lesson)
     large = [count_queries(client, url) for url in urls]
     assert small == large
-    assert max(large) <= 14  # the dashboard: lessons, review counts (2), goal and streak (1), cohorts (1), ...
+    assert (
+        max(large) <= 15
+    )  # the dashboard: lessons, review counts (2), goal and streak (1), cohorts and due dates (2), ...
 
 
 # --- search highlighting -------------------------------------------------------------------------------

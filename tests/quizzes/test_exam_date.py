@@ -161,7 +161,9 @@ def test_the_dashboard_with_a_booked_exam_costs_the_same_queries_as_history_grow
     for question in Question.objects.published()[:40]:
         reviewed(user, question, now=timezone.now())
     assert count_queries(client, "/") == few
-    assert few <= 14 + 7  # the dashboard's own (with its cohorts), the booked exam, and the estimate's six
+    assert (
+        few <= 15 + 7
+    )  # the dashboard's own (with its cohorts and due dates), the booked exam, and the estimate's six
 
 
 def test_once_the_exam_day_has_passed_the_dashboard_says_so_and_offers_to_change_it(client, curriculum):
