@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import exam_views, views
+from . import exam_views, instructor_views, views
 
 app_name = "quizzes"
 
@@ -36,3 +36,5 @@ urlpatterns += [
     path("attempts/<int:attempt_id>/review/", exam_views.attempt_review, name="attempt_review"),
     path("attempts/<int:attempt_id>/results/", exam_views.attempt_results, name="attempt_results"),
 ]
+
+urlpatterns += [path("instructor/items/", instructor_views.item_analysis, name="item_analysis")]

@@ -117,6 +117,11 @@ def _shuffled(items, rng):
     return order
 
 
+def option_order(spec: dict, seed: int) -> list[int]:
+    """The options' indices as written, in the order the variant of `seed` shows them (key "a" first)."""
+    return _shuffled(spec.get("options", []), random.Random(f"{seed}:layout"))
+
+
 def render_variant(spec: dict, seed: int) -> Variant:
     env = draw_params(spec, seed)
     rng = random.Random(f"{seed}:layout")
@@ -125,7 +130,7 @@ def render_variant(spec: dict, seed: int) -> Variant:
     feedback = {}
     if qtype in CHOICE_TYPES:
         options = spec["options"]
-        order = _shuffled(options, rng)
+        order = option_order(spec, seed)
         shown, correct = [], set()
         for position, index in enumerate(order):
             option = options[index]

@@ -186,6 +186,7 @@ def page_paths(learner):
         "verdict page": f"/labs/{lab.content_id}/submissions/{submission.pk}/",
         "instructor overview": "/instructor/",
         "cohorts": "/instructor/cohorts/",
+        "item analysis": "/instructor/items/",
         "cohort gradebook and due dates": f"/instructor/cohorts/{learner['cohort'].pk}/",
         "join by invite link": f"/join/{learner['cohort'].join_code}/",
         "practice exams": "/exams/",
