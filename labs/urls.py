@@ -14,4 +14,5 @@ urlpatterns = [
     path("labs/<slug:lab_id>/draft/", views.draft_save, name="draft"),
     path("labs/<slug:lab_id>/reset/", views.draft_reset, name="reset"),
     path("labs/<slug:lab_id>/diff/", views.attempt_diff, name="diff"),
+    path("instructor/labs/", views.lab_analytics, name="analytics"),
 ]

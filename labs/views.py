@@ -13,14 +13,19 @@ import time
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_GET, require_POST
 
+from courses.models import Cohort, CohortMembership
+from courses.roles import is_instructor
+
 from . import grading, sandbox, services
+from .analytics import lab_analysis
 from .models import Draft, Lab, Submission
 
 LAMBDA_REQUEST_PRICE = 0.20 / 1_000_000
@@ -361,3 +366,20 @@ def attempt_diff(request, lab_id):
         files.append(entry)
     context = {"lab": lab, "a": a, "b": b, "a_number": numbers[0], "b_number": numbers[1], "files": files}
     return render(request, "labs/attempt_diff.html", context)
+
+
+@require_GET
+def lab_analytics(request):
+    """Instructors: how each lab goes for learners, overall or in one of their own cohorts."""
+    if not is_instructor(request.user):
+        raise PermissionDenied("Instructors only.")
+    taught = list(Cohort.objects.taught_by(request.user).only("pk", "name"))
+    raw = request.GET.get("cohort", "")
+    cohort = None
+    if raw:
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 18):
+            return HttpResponseBadRequest("Choose one of your cohorts.")
+        cohort = get_object_or_404(Cohort.objects.taught_by(request.user), pk=int(raw))
+    user_ids = CohortMembership.objects.filter(cohort=cohort).values_list("user_id", flat=True) if cohort else None
+    context = {"rows": lab_analysis(user_ids=user_ids), "cohorts": taught, "cohort": cohort}
+    return render(request, "labs/lab_analytics.html", context)

@@ -187,6 +187,7 @@ def page_paths(learner):
         "instructor overview": "/instructor/",
         "cohorts": "/instructor/cohorts/",
         "item analysis": "/instructor/items/",
+        "lab analytics": "/instructor/labs/",
         "cohort gradebook and due dates": f"/instructor/cohorts/{learner['cohort'].pk}/",
         "join by invite link": f"/join/{learner['cohort'].join_code}/",
         "practice exams": "/exams/",
