@@ -199,3 +199,16 @@ def test_demo_accounts_with_debug_are_idempotent(settings):
     assert not is_instructor(User.objects.get(username="student"))
     password = re.search(r"username: student\s+password: (\S+)", out.getvalue()).group(1)
     assert User.objects.get(username="student").check_password(password)
+
+
+def test_demo_accounts_come_with_a_demo_cohort_once_the_course_is_loaded(settings, curriculum):
+    from courses.models import Cohort
+
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("create_demo_accounts", stdout=out)
+    call_command("create_demo_accounts", stdout=io.StringIO())
+    (cohort,) = Cohort.objects.all()  # once, however often the command runs
+    assert list(cohort.instructors.values_list("username", flat=True)) == ["instructor"]
+    assert list(cohort.members.values_list("username", flat=True)) == ["student"]
+    assert cohort.join_code in out.getvalue()
