@@ -126,6 +126,7 @@ bench: venv runtime
 	$(PY) bench/run.py
 	$(PY) bench/labs_bench.py
 	BENCH_EXAM_POSTGRES_URL=$${BENCH_EXAM_POSTGRES_URL:-$(subst /spinup,/spinup_exam_bench,$(TEST_POSTGRES_URL))} $(PY) bench/exam_bench.py
+	BENCH_ITEMS_POSTGRES_URL=$${BENCH_ITEMS_POSTGRES_URL:-$(subst /spinup,/spinup_items_bench,$(TEST_POSTGRES_URL))} $(PY) bench/items_bench.py
 	@if $(PY) -c "import psycopg; psycopg.connect('$(TEST_POSTGRES_URL)'.replace('/spinup','/postgres'), connect_timeout=3).close()" 2>/dev/null; then \
 		BENCH_POSTGRES_URL=$${BENCH_POSTGRES_URL:-$(subst /spinup,/spinup_bench,$(TEST_POSTGRES_URL))} $(PY) bench/review_bench.py; \
 	else echo "PostgreSQL is not reachable: the review-at-scale benchmark needs it (set TEST_POSTGRES_URL)."; fi
