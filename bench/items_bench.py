@@ -89,7 +89,23 @@ CARD_FIELDS = ("user", "question", "state", "stability", "difficulty", "due", "l
                "created_at", "variant_seed", "attempts", "suspended")  # fmt: skip
 LOG_FIELDS = ("card", "user", "question", "presentation", "rating", "correct", "attempts", "duration_ms",
               "reviewed_at", "variant_seed", "answer", "state_before", "retrievability_before", "due_after", "mode",
-              "undo")  # fmt: skip
+              "undo", "options_chosen")  # fmt: skip
+
+
+MASKS = {}
+
+
+def chosen_mask(spec, seed, answer_json):
+    """The options chosen as written, as card_answer stores them (None for other question types)."""
+    from quizzes import variants
+
+    if not spec.get("options"):
+        return None
+    keys = MASKS.get(answer_json)
+    if keys is None:
+        keys = MASKS[answer_json] = tuple(json.loads(answer_json).get("choice", []))
+    index = {variants.KEYS[p]: i for p, i in enumerate(variants.option_order(spec, seed))}
+    return variants.options_mask(index, keys)
 
 
 def sigmoid(x):
@@ -244,6 +260,7 @@ def seed(rng):
     as_uuid = (lambda: uuid.uuid4().hex) if sqlite else uuid.uuid4
     questions = pick_questions(rng)
     models = question_models(questions, rng)
+    specs = {question.pk: question.spec for question in questions}
     blueprints = list(ExamBlueprint.objects.published().order_by("content_id"))
     counts = {"review_logs": 0, "first_showings": 0, "cards": 0, "exam_attempts": 0}
     with transaction.atomic():
@@ -343,19 +360,22 @@ def seed(rng):
                 mode = ("lesson", "lesson", "review", "review", "practice")[int(rng.random() * 5)]
                 rating = (3 if seconds < 40 else 2) if correct and tries == 1 else (2 if correct else 1)
                 due = first + timedelta(days=1 if later else 3)
+                answer = answer_of(correct)
                 logs.append(
                     (card_id, user_id, question_id, as_uuid(), rating, correct, tries, int(seconds * 1000),
-                     adapt(first), variant_seed, answer_of(correct), ReviewLog.NEW, None, adapt(due), mode, "{}")
+                     adapt(first), variant_seed, answer, ReviewLog.NEW, None, adapt(due), mode, "{}",
+                     chosen_mask(specs[question_id], variant_seed, answer))
                 )  # fmt: skip
                 when = first
                 for n in range(later):  # the later reviews: right ~85% of the time
                     when = when + timedelta(days=2.5**n, hours=rng.uniform(-6, 6))
                     ok = rng.random() < 0.85
+                    answer = answer_of(ok)
                     logs.append(
                         (card_id, user_id, question_id, as_uuid(), 3 if ok else 1, ok, 1,
                          int(seconds * 700 * math.exp(rng.gauss(0, 0.3))), adapt(when), variant_seed,
-                         answer_of(ok), int(Card.State.REVIEW), rng.uniform(0.6, 0.99),
-                         adapt(when + timedelta(days=2.5 ** (n + 1))), "review", "{}")
+                         answer, int(Card.State.REVIEW), rng.uniform(0.6, 0.99),
+                         adapt(when + timedelta(days=2.5 ** (n + 1))), "review", "{}", None)
                     )  # fmt: skip
             insert_rows(ReviewLog, LOG_FIELDS, logs)
             counts["cards"] += len(cards)

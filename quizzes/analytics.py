@@ -153,14 +153,13 @@ def item_analysis(*, user_ids=None) -> list[ItemStats]:
     recall = dict(recall_logs.values("user_id").annotate(r=Avg("retrievability_before")).values_list("user_id", "r"))
     difficulty = dict(cards.values("question_id").annotate(d=Avg("difficulty")).values_list("question_id", "d"))
     responses = {pk: [] for pk in questions}
-    rows = logs.values_list("user_id", "question_id", "correct", "attempts", "answer", "duration_ms", "variant_seed")
-    for user_id, question_id, correct, attempts, answer, duration_ms, seed in rows.iterator(chunk_size=5000):
+    # The options chosen come as the bitmask stored at grading time: no JSON to decode, no shuffle to redo.
+    rows = logs.values_list("user_id", "question_id", "correct", "attempts", "options_chosen", "duration_ms")
+    for user_id, question_id, correct, attempts, mask, duration_ms in rows.iterator(chunk_size=5000):
         question = questions.get(question_id)
         if question is None:
             continue
-        chosen = ()
-        if question.qtype in ("single", "multiple") and isinstance(answer, dict):
-            chosen = original_options(question.spec, seed, answer.get("choice", []))
+        chosen = variants.mask_indices(mask) if mask else ()
         responses[question_id].append(Response(user_id, bool(correct and attempts == 1), chosen, duration_ms / 1000))
     items = [
         analyse(q, responses[pk], exam_total=exam_total, recall=recall, difficulty=difficulty.get(pk))

@@ -167,6 +167,9 @@ class ReviewLog(models.Model):
     session = models.ForeignKey("ReviewSession", null=True, blank=True, on_delete=models.SET_NULL, related_name="logs")
     # What undoing this answer puts back: the card's scheduling fields and the session's progress before it.
     undo = models.JSONField(default=dict, blank=True)
+    # Choice questions: the options chosen as written (bit i = option i of the spec), the variant's shuffle
+    # undone, so item analysis counts options without re-deriving every showing's layout.
+    options_chosen = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["user", "reviewed_at"], name="log_user_time_idx")]

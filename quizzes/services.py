@@ -414,6 +414,9 @@ def card_answer(*, session: ReviewSession, presentation, data, give_up=False, no
         reviewed_at=now,
         variant_seed=card.variant_seed,
         answer=_answer_data(variant, grade, data) if grade else {},
+        options_chosen=variants.options_mask(variant.option_index, grade.submitted["choice"])
+        if grade and variant.option_index
+        else None,
         state_before=state_before,
         retrievability_before=retrievability,
         due_after=card.due,

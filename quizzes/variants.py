@@ -109,6 +109,16 @@ class Variant:
     explanation_html: str = ""
     mistakes: list = field(default_factory=list)
     tolerance: float = 0.0
+    option_index: dict = field(default_factory=dict)  # shown key -> the option's index as written
+
+
+def options_mask(option_index: dict, keys) -> int:
+    """The options chosen, as written, as a bitmask (bit i: option i of the spec): the shuffle undone."""
+    return sum(1 << option_index[key] for key in set(keys) if key in option_index)
+
+
+def mask_indices(mask: int) -> tuple:
+    return tuple(i for i in range(mask.bit_length()) if mask >> i & 1)
 
 
 def _shuffled(items, rng):
@@ -131,10 +141,11 @@ def render_variant(spec: dict, seed: int) -> Variant:
     if qtype in CHOICE_TYPES:
         options = spec["options"]
         order = option_order(spec, seed)
-        shown, correct = [], set()
+        shown, correct, option_index = [], set(), {}
         for position, index in enumerate(order):
             option = options[index]
             key = KEYS[position]
+            option_index[key] = index
             shown.append({"key": key, "html": to_html(fill(option["text"], env), inline=True)})
             feedback[key] = to_html(fill(option.get("feedback", ""), env), inline=True)
             is_correct = option.get("correct", False)
@@ -186,7 +197,10 @@ def render_variant(spec: dict, seed: int) -> Variant:
         feedback = {
             KEYS[p]: to_html(fill(pairs[i].get("feedback", ""), env), inline=True) for p, i in enumerate(left_order)
         }
-    return Variant(qtype, seed, public, answer, feedback, to_html(fill(spec["explanation"], env)))
+    variant = Variant(qtype, seed, public, answer, feedback, to_html(fill(spec["explanation"], env)))
+    if qtype in CHOICE_TYPES:
+        variant.option_index = option_index
+    return variant
 
 
 # --- grading ---------------------------------------------------------------------------------------------

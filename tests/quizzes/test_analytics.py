@@ -100,6 +100,7 @@ def first_showing(user, question, *, key_index, right, seconds=20, seed=7):
         reviewed_at=timezone.now() - timedelta(days=1),
         variant_seed=seed,
         answer={"choice": [key]},
+        options_chosen=1 << key_index,  # as card_answer stores it
         state_before=ReviewLog.NEW,
         due_after=timezone.now(),
         mode="review",
@@ -192,3 +193,36 @@ def test_the_page_keeps_its_query_count_as_learners_and_answers_grow(client, cur
     add(6, 30)
     assert count() == few
     assert few <= 12
+
+
+@pytest.mark.django_db
+def test_grading_stores_the_options_chosen_as_written(client, curriculum):
+    from quizzes import services
+    from quizzes.models import ReviewSession
+
+    user = UserFactory()
+    question = Question.objects.published().filter(qtype="multiple").order_by("pk").first()
+    session = ReviewSession.objects.create(user=user, mode="practice", module=question.module, queue=[question.pk])
+    showing = services.card_present(session=session)
+    variant = showing.variant
+    keys = sorted(variant.answer)
+    services.card_answer(session=session, presentation=showing.card.presentation, data={"choice": keys})
+    log = ReviewLog.objects.get(user=user)
+    written = {i for i, o in enumerate(question.spec["options"]) if o.get("correct")}
+    assert set(variants.mask_indices(log.options_chosen)) == written
+    assert analytics.original_options(question.spec, log.variant_seed, keys) == tuple(sorted(written))
+
+
+@pytest.mark.django_db
+def test_the_migration_backfills_options_chosen_from_recorded_answers(curriculum):
+    import importlib
+
+    from django.apps import apps
+
+    backfill = importlib.import_module("quizzes.migrations.0006_review_log_options_chosen").backfill
+    question = Question.objects.published().filter(qtype="single").order_by("pk").first()
+    user = UserFactory()
+    first_showing(user, question, key_index=2, right=False, seed=11)
+    ReviewLog.objects.update(options_chosen=None)  # as recorded before the column
+    backfill(apps, None)
+    assert ReviewLog.objects.get(user=user).options_chosen == 1 << 2
