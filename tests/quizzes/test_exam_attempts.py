@@ -169,7 +169,9 @@ def test_every_change_is_saved_and_a_reload_shows_answers_flags_and_less_time(cl
     saved = answer(client, attempt, 1, other)
     assert "Answer saved" in saved.content.decode()
     answer(client, attempt, 1, keys)  # changed: the last one counts
-    client.post(reverse("quizzes:attempt_flag", args=[attempt.pk, 1]), {"flagged": "1"}, headers=HX)
+    flag = client.post(reverse("quizzes:attempt_flag", args=[attempt.pk, 1]), {"flagged": "1"}, headers=HX)
+    # The flag's fragment updates the grid cell and the counts beside the clock (out of band).
+    assert 'id="flagged-count">1<' in flag.content.decode() and 'id="nav-1" hx-swap-oob="true"' in flag.content.decode()
     ExamAttempt.objects.filter(pk=attempt.pk).update(ends_at=attempt.ends_at - timedelta(minutes=10))
     page = client.get(reverse("quizzes:attempt_question", args=[attempt.pk, 1])).content.decode()
     for key in keys:
